@@ -1,0 +1,40 @@
+package io.sidecarinitializer.cli;
+
+import io.sidecarinitializer.BuildInfo;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The single executable: {@code java -jar sidecar-initializer.jar <command>}. */
+@Command(name = "sidecar-initializer",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
+        description = "Injects the Istio sidecar (istio-init + istio-proxy) into Kubernetes workloads.",
+        subcommands = {KubeInjectCommand.class, VersionCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+    /** Exit status for input or configuration we cannot use. */
+    public static final int EXIT_BAD_INPUT = 1;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs a command line and returns its exit status (0 ok, 1 bad input, 2 usage). */
+    public static int run(String... args) {
+        return new CommandLine(new Main()).execute(args);
+    }
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required");
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"sidecar-initializer " + BuildInfo.version() + " (istio " + BuildInfo.istioVersion() + ")"};
+        }
+    }
+}
