@@ -28,7 +28,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** SPEC §6: inject the sidecar into manifests offline, with no cluster. */
-@Command(name = "kube-inject", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "kube-inject", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, sortOptions = false,
         description = {
             "Add the Istio sidecar to the workloads in Kubernetes YAML or JSON, offline.",
             "Documents it does not inject are written back unchanged. One line per workload goes to stderr.",

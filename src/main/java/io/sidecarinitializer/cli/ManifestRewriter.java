@@ -1,6 +1,7 @@
 package io.sidecarinitializer.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sidecarinitializer.inject.InjectionException;
 import io.sidecarinitializer.inject.Injector;
@@ -58,8 +59,8 @@ public final class ManifestRewriter {
         } catch (MarkedYAMLException e) {
             Mark mark = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
             int line = doc.firstLine() + (mark == null ? 0 : mark.getLine());
-            String where = mark == null ? "" : ", column " + (mark.getColumn() + 1);
-            throw new ManifestException(source, doc.number(), line, "not valid YAML" + where + ": " + problem(e));
+            int column = mark == null ? 0 : mark.getColumn() + 1;
+            throw new ManifestException(source, doc.number(), line, column, "not valid YAML: " + problem(e));
         } catch (YAMLException e) {
             throw new ManifestException(source, doc.number(), doc.firstLine(), "not valid YAML: " + e.getMessage());
         }
@@ -73,13 +74,16 @@ public final class ManifestRewriter {
     private String rewriteJson(String source, String text) throws ManifestException {
         if (json == null) {
             json = new ObjectMapper(); // loaded only for JSON input: it is the slowest class graph kube-inject touches
+            // A second JSON value (kubectl create --dry-run -o json prints one per object) must not be dropped silently.
+            json.enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
         }
         Object tree;
         try {
             tree = json.readValue(text, Object.class);
         } catch (JsonProcessingException e) {
             int line = e.getLocation() == null ? 1 : e.getLocation().getLineNr();
-            throw new ManifestException(source, 1, line, "not valid JSON: " + e.getOriginalMessage());
+            int column = e.getLocation() == null ? 0 : e.getLocation().getColumnNr();
+            throw new ManifestException(source, 1, line, column, "not valid JSON: " + e.getOriginalMessage());
         }
         if (!(tree instanceof Map<?, ?> map) || !injectAll(source, 1, 1, map)) {
             return text;

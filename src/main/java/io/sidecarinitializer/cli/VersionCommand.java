@@ -4,7 +4,7 @@ import io.sidecarinitializer.BuildInfo;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 
-@Command(name = "version", mixinStandardHelpOptions = true,
+@Command(name = "version", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Print this build's version and the Istio release its sidecar template follows.")
 final class VersionCommand implements Callable<Integer> {
     @Override
