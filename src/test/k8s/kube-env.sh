@@ -13,14 +13,17 @@
 #   * downloads Debian's `kubernetes` source package (upstream 1.20.2 with vendor/) using a PRIVATE
 #     apt source list that mirrors the machine's own Debian mirror/suite as deb-src (the machine's
 #     /etc/apt is never modified);
+#   * patches the vendored github.com/modern-go/reflect2 v1.0.1 to v1.0.2's Go >= 1.18 fix (without
+#     it a Go 1.19 build segfaults on the first pretty-printed JSON response; see patch_reflect2);
 #   * generates pkg/generated/openapi/zz_generated.openapi.go (missing from the tarball) with the
 #     vendored openapi-gen, builds cmd/kube-apiserver in GOPATH mode (GO111MODULE=off, CGO_ENABLED=0)
 #     with version ldflags, checks `kube-apiserver --version`, then moves it atomically to
 #       ${SIDECAR_KUBE_CACHE:-$HOME/.cache/sidecar-initializer}/kubernetes-1.20.2/bin/kube-apiserver
-#   * the binary's presence is the only "done" marker; scratch work lives in .../kubernetes-1.20.2/work
-#     (its Go build cache is reused by a retry after an interrupted build, and deleted on success).
-#   * an flock on .../kubernetes-1.20.2/build.lock serialises concurrent callers.
-#   First build takes roughly 10 minutes on 2 cores; afterwards `build` returns at once.
+#   * "done" = that binary plus bin/kube-apiserver.recipe holding the current BUILD_RECIPE (written
+#     last); anything else is rebuilt. Scratch work lives in .../kubernetes-1.20.2/work (its Go build
+#     cache is reused by a retry after an interrupted build; the work dir is deleted on success,
+#     unless SIDECAR_KUBE_KEEP_WORK=1). An flock on .../kubernetes-1.20.2/build.lock serialises callers.
+#   First build takes about 3.5-6 minutes on 2 cores; afterwards `build` returns at once.
 #
 # What `start DIR` does (DIR is created if missing; its path may only contain [A-Za-z0-9._/+@-]):
 #   * picks free loopback ports, starts etcd and kube-apiserver bound to 127.0.0.1 only,
@@ -46,9 +49,18 @@
 #   SIDECAR_KUBE_ETCD_PORT  SIDECAR_KUBE_ETCD_URL  SIDECAR_KUBE_CA_FILE  SIDECAR_KUBE_ADMIN_TOKEN
 #   SIDECAR_KUBE_SA_USER  SIDECAR_KUBE_SA_TOKEN  SIDECAR_KUBE_TOKEN_FILE  SIDECAR_KUBE_VERSION  SIDECAR_KUBE_DIR
 #
-# Notes: no controller-manager or scheduler runs, so Deployments never get ReplicaSets/Pods, namespaces
-# get no `default` ServiceAccount, and creating a bare Pod is rejected by ServiceAccount admission
-# unless its service account (and token secret) exist or that plugin is disabled (see above).
+# Notes: no controller-manager or scheduler runs, so
+#   * Deployments never get ReplicaSets/Pods (status stays 0/1), which is fine for patch/injection tests;
+#   * a deleted namespace stays "Terminating" forever (no namespace controller): use a fresh namespace
+#     per test, and `kubectl delete ns --wait=false` if you delete at all (plain delete blocks);
+#   * namespaces get no `default` ServiceAccount, so creating a bare Pod fails in ServiceAccount
+#     admission ("serviceaccount default not found"); with the SA created it still fails ("No API token
+#     found") unless the pod sets automountServiceAccountToken: false, or start with
+#     SIDECAR_KUBE_APISERVER_ARGS=--disable-admission-plugins=ServiceAccount.
+#   * the apiserver logs "unable to sync kubernetes service ... may not be in the loopback range" every
+#     10s because it advertises 127.0.0.1; harmless.
+# Processes run in their own session (setsid) with output in DIR/*.log, so a caller (e.g. a JVM
+# reading this script's output) is never held open by them; always call `stop DIR` afterwards.
 set -euo pipefail
 
 readonly KUBE_VERSION="1.20.2"
@@ -60,6 +72,9 @@ readonly SA_GROUPS="system:serviceaccounts,system:serviceaccounts:istio-system"
 CACHE_ROOT="${SIDECAR_KUBE_CACHE:-${HOME:-/root}/.cache/sidecar-initializer}"
 VERSION_DIR="${CACHE_ROOT}/kubernetes-${KUBE_VERSION}"
 APISERVER_BIN="${VERSION_DIR}/bin/kube-apiserver"
+# Bump when the build recipe changes (patches, flags): a binary without a matching stamp is rebuilt.
+readonly BUILD_RECIPE="kube-env-r2 reflect2-go118-fix"
+RECIPE_STAMP="${APISERVER_BIN}.recipe"
 START_TIMEOUT="${SIDECAR_KUBE_START_TIMEOUT:-60}"
 
 log() { printf '[kube-env %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
@@ -101,6 +116,7 @@ ensure_packages() {
 # Writes a deb-src entry for the machine's own Debian mirror and suite into $1 (a directory).
 write_deb_src_list() {
   local dest="$1" codename uri="" keyring="" f
+  # shellcheck source=/dev/null
   codename="$(. /etc/os-release && printf '%s' "${VERSION_CODENAME:-}")"
   [[ -n "${codename}" ]] || die "cannot determine the Debian codename from /etc/os-release"
   if [[ -n "${SIDECAR_KUBE_APT_MIRROR:-}" ]]; then
@@ -202,6 +218,95 @@ go_env() {
   unset GOROOT GOBIN GOOS GOARCH
 }
 
+# Kubernetes 1.20 vendors github.com/modern-go/reflect2 v1.0.1, whose linkname to reflect.mapiterinit
+# has the pre-Go-1.18 signature. Built with Go >= 1.18 the apiserver then crashes with
+# "fatal error: fault ... aeshashbody ... reflect2.(*UnsafeMapType).UnsafeIterate" as soon as
+# json-iterator encodes a map with sorted keys (e.g. any pretty-printed JSON response, which the
+# apiserver sends to curl). Apply the upstream reflect2 v1.0.2 fix (caller-allocated hiter).
+patch_reflect2() {
+  local r2="$1/vendor/github.com/modern-go/reflect2"
+  [[ -f "${r2}/unsafe_link.go" ]] || die "vendored reflect2 not found"
+  if [[ -f "${r2}/go_above_118.go" ]]; then
+    return 0 # already fixed upstream (reflect2 >= 1.0.2)
+  fi
+  log "patching vendored modern-go/reflect2 v1.0.1 for Go >= 1.18 (mapiterinit signature)"
+  perl -0pi -e '
+    s{// m escapes into the return value.*?func mapiterinit\([^\n]*\n}{}s or die "mapiterinit decl not found\n";
+    s{type hiter struct \{.*?\n\}\n}{type hiter struct {
+\tkey         unsafe.Pointer
+\tvalue       unsafe.Pointer
+\tt           unsafe.Pointer
+\th           unsafe.Pointer
+\tbuckets     unsafe.Pointer
+\tbptr        unsafe.Pointer
+\toverflow    *[]unsafe.Pointer
+\toldoverflow *[]unsafe.Pointer
+\tstartBucket uintptr
+\toffset      uint8
+\twrapped     bool
+\tB           uint8
+\ti           uint8
+\tbucket      uintptr
+\tcheckBucket uintptr
+}
+}s or die "hiter struct not found\n";
+  ' "${r2}/unsafe_link.go"
+  perl -0pi -e '
+    s{func \(type2 \*UnsafeMapType\) UnsafeIterate\(obj unsafe.Pointer\) MapIterator \{.*?\n\}\n}{}s
+      or die "UnsafeIterate not found\n";
+  ' "${r2}/unsafe_map.go"
+  cat >"${r2}/go_above_118.go" <<'EOF'
+//+build go1.18
+
+package reflect2
+
+import (
+	"unsafe"
+)
+
+// m escapes into the return value, but the caller of mapiterinit
+// doesn't let the return value escape.
+//go:noescape
+//go:linkname mapiterinit reflect.mapiterinit
+func mapiterinit(rtype unsafe.Pointer, m unsafe.Pointer, it *hiter)
+
+func (type2 *UnsafeMapType) UnsafeIterate(obj unsafe.Pointer) MapIterator {
+	var it hiter
+	m := *(*unsafe.Pointer)(obj)
+	mapiterinit(type2.rtype, m, &it)
+	return &UnsafeMapIterator{
+		hiter:      &it,
+		pKeyRType:  type2.pKeyRType,
+		pElemRType: type2.pElemRType,
+	}
+}
+EOF
+  cat >"${r2}/go_below_118.go" <<'EOF'
+//+build !go1.18
+
+package reflect2
+
+import (
+	"unsafe"
+)
+
+// m escapes into the return value, but the caller of mapiterinit
+// doesn't let the return value escape.
+//go:noescape
+//go:linkname mapiterinit reflect.mapiterinit
+func mapiterinit(rtype unsafe.Pointer, m unsafe.Pointer) (val *hiter)
+
+func (type2 *UnsafeMapType) UnsafeIterate(obj unsafe.Pointer) MapIterator {
+	m := *(*unsafe.Pointer)(obj)
+	return &UnsafeMapIterator{
+		hiter:      mapiterinit(type2.rtype, m),
+		pKeyRType:  type2.pKeyRType,
+		pElemRType: type2.pElemRType,
+	}
+}
+EOF
+}
+
 generate_openapi() {
   local work="$1" root="$1/gopath/src/k8s.io/kubernetes"
   cd "${root}"
@@ -244,7 +349,7 @@ build_apiserver() {
     )
   done
   cd "${root}"
-  log "go build ./cmd/kube-apiserver (about 10 minutes on 2 cores the first time)"
+  log "go build ./cmd/kube-apiserver (3-10 minutes on 2 cores)"
   local start=${SECONDS}
   go build -o "${work}/kube-apiserver.new" -ldflags "${ldflags[*]}" ./cmd/kube-apiserver
   log "go build finished in $((SECONDS - start))s"
@@ -253,9 +358,13 @@ build_apiserver() {
   [[ "${v}" == "Kubernetes v${KUBE_VERSION}" ]] || die "built binary reports '${v}', expected 'Kubernetes v${KUBE_VERSION}'"
 }
 
+is_cached() {
+  [[ -x "${APISERVER_BIN}" && -f "${RECIPE_STAMP}" && "$(cat "${RECIPE_STAMP}")" == "${BUILD_RECIPE}" ]]
+}
+
 do_build_locked() {
   local work="${VERSION_DIR}/work"
-  if [[ -x "${APISERVER_BIN}" ]]; then
+  if is_cached; then
     return 0 # another caller finished while we waited for the lock
   fi
   local t0=${SECONDS}
@@ -266,10 +375,14 @@ do_build_locked() {
   mkdir -p "${GOPATH}/src/k8s.io"
   ln -sfn "${work}/kubernetes" "${GOPATH}/src/k8s.io/kubernetes"
   log "using $(go version)"
+  patch_reflect2 "${work}/kubernetes"
   generate_openapi "${work}"
   build_apiserver "${work}"
   mv -f "${work}/kube-apiserver.new" "${APISERVER_BIN}.tmp.$$"
+  rm -f "${RECIPE_STAMP}"
   mv -f "${APISERVER_BIN}.tmp.$$" "${APISERVER_BIN}" # atomic rename inside bin/
+  echo "${BUILD_RECIPE}" >"${RECIPE_STAMP}.tmp.$$"
+  mv -f "${RECIPE_STAMP}.tmp.$$" "${RECIPE_STAMP}" # the stamp marks the build as complete
   if [[ "${SIDECAR_KUBE_KEEP_WORK:-0}" != 1 ]]; then
     chmod -R u+w "${work}" 2>/dev/null || true
     rm -rf "${work}"
@@ -278,7 +391,7 @@ do_build_locked() {
 }
 
 cmd_build() {
-  if [[ -x "${APISERVER_BIN}" ]]; then
+  if is_cached; then
     log "cached: ${APISERVER_BIN}"
     return 0
   fi
@@ -290,7 +403,7 @@ cmd_build() {
     flock 9
     do_build_locked
   )
-  [[ -x "${APISERVER_BIN}" ]] || die "build did not produce ${APISERVER_BIN}"
+  is_cached || die "build did not produce ${APISERVER_BIN}"
 }
 
 # ---------------------------------------------------------------------------------------------
