@@ -44,14 +44,15 @@ public final class ManifestRewriter {
         }
         StringBuilder out = new StringBuilder(text.length() + text.length() / 2);
         for (RawDocument doc : YamlDocuments.split(text)) {
-            out.append(rewrite(source, doc));
+            rewrite(source, doc, out);
         }
         return out.toString();
     }
 
-    private String rewrite(String source, RawDocument doc) throws ManifestException {
+    private void rewrite(String source, RawDocument doc, StringBuilder out) throws ManifestException {
         if (doc.isBlank()) {
-            return doc.text();
+            out.append(doc.separator()).append(doc.body());
+            return;
         }
         Object tree;
         try {
@@ -65,10 +66,13 @@ public final class ManifestRewriter {
             throw new ManifestException(source, doc.number(), doc.firstLine(), "not valid YAML: " + e.getMessage());
         }
         if (!(tree instanceof Map<?, ?> map) || !injectAll(source, doc.number(), doc.firstLine(), map)) {
-            return doc.text();
+            out.append(doc.separator()).append(doc.body());
+            return;
         }
-        String separator = doc.separator().isEmpty() ? "" : "---\n";
-        return separator + yaml.dump(tree);
+        if (!doc.separator().isEmpty()) {
+            out.append("---\n");
+        }
+        yaml.dump(tree, out);
     }
 
     private String rewriteJson(String source, String text) throws ManifestException {

@@ -23,6 +23,9 @@ public final class GoDuration {
         if (negative || s.startsWith("+")) {
             s = s.substring(1);
         }
+        if (s.isEmpty()) {
+            return null; // a sign alone, as Go's ParseDuration says, is not a duration
+        }
         if (s.equals("0")) {
             return 0L;
         }

@@ -48,7 +48,8 @@ public final class InjectConfigParser {
         FieldReader top = new FieldReader(map, "");
         top.onlyKnown(TOP_FIELDS);
 
-        Policy policy = parsePolicy(top.string("policy", "enabled"));
+        // YAML 1.1 reads an unquoted `policy: off` as the boolean false; the operator meant the policy.
+        Policy policy = Boolean.FALSE.equals(map.get("policy")) ? Policy.OFF : parsePolicy(top.string("policy", "enabled"));
         List<String> namespaces = top.stringList("namespaces", List.of(""));
         List<String> excludes = top.stringList("excludeNamespaces", List.of());
         validateNamespaces(namespaces, excludes);

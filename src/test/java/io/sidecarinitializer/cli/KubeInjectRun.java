@@ -1,0 +1,55 @@
+package io.sidecarinitializer.cli;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import picocli.CommandLine;
+
+/**
+ * Runs the real command line ({@link Main} with its subcommands) in-process, with kube-inject's stdin,
+ * stdout and stderr in memory, so tests see exactly what a user would.
+ */
+record KubeInjectRun(int exitCode, String out, String err) {
+
+    static KubeInjectRun run(String... args) {
+        return withStdin("", args);
+    }
+
+    static KubeInjectRun withStdin(String stdin, String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream outStream = new PrintStream(out, true, StandardCharsets.UTF_8);
+        PrintStream errStream = new PrintStream(err, true, StandardCharsets.UTF_8);
+        ByteArrayInputStream in = new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8));
+        CommandLine.IFactory factory = new CommandLine.IFactory() {
+            @Override
+            public <K> K create(Class<K> cls) throws Exception {
+                if (cls == KubeInjectCommand.class) {
+                    return cls.cast(new KubeInjectCommand(outStream, errStream, in));
+                }
+                return CommandLine.defaultFactory().create(cls);
+            }
+        };
+        CommandLine commandLine = new CommandLine(new Main(), factory);
+        commandLine.setOut(new PrintWriter(outStream, true));
+        commandLine.setErr(new PrintWriter(errStream, true));
+        int exit = commandLine.execute(args);
+        outStream.flush();
+        errStream.flush();
+        return new KubeInjectRun(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    /** Runs kube-inject and fails, showing stderr, unless it exits 0. */
+    static String injected(String... kubeInjectArgs) {
+        String[] args = new String[kubeInjectArgs.length + 1];
+        args[0] = "kube-inject";
+        System.arraycopy(kubeInjectArgs, 0, args, 1, kubeInjectArgs.length);
+        KubeInjectRun run = run(args);
+        if (run.exitCode() != 0) {
+            throw new AssertionError("kube-inject exited " + run.exitCode() + ": " + run.err());
+        }
+        return run.out();
+    }
+}
