@@ -30,6 +30,7 @@ class LogFormatTest {
         JsonNode json = Serialization.jsonMapper().readTree(line);
         assertThat(json.path("level").asText()).isEqualTo("INFO");
         assertThat(json.path("message").asText()).isEqualTo("Injected the sidecar into {}");
+        assertThat(json.path("formattedMessage").asText()).isEqualTo("Injected the sidecar into deployment shop/web");
         assertThat(json.toString()).contains("deployment shop/web").contains("\"namespace\":\"shop\"");
     }
 
