@@ -1,0 +1,31 @@
+package io.sidecarinitializer.e2e;
+
+import java.util.List;
+import java.util.Map;
+
+/** Core/v1 Events as {@code kubectl get events -n NS -o json} shows them. */
+final class Events {
+    static final String COMPONENT = "sidecar-initializer";
+
+    private Events() {}
+
+    static List<Map<String, Object>> in(Kubectl kubectl, String namespace) {
+        return Tree.list(kubectl.json("get", "events", "-n", namespace), "items");
+    }
+
+    /** Events our controller wrote (source.component), in that namespace. */
+    static List<Map<String, Object>> ours(Kubectl kubectl, String namespace) {
+        return in(kubectl, namespace).stream().filter(e -> COMPONENT.equals(Tree.string(e, "source", "component"))).toList();
+    }
+
+    static List<Map<String, Object>> about(List<Map<String, Object>> events, String kind, String name) {
+        return events.stream()
+                .filter(e -> kind.equals(Tree.string(e, "involvedObject", "kind")) && name.equals(Tree.string(e, "involvedObject", "name")))
+                .toList();
+    }
+
+    static String describe(Map<String, Object> event) {
+        return Tree.string(event, "type") + " " + Tree.string(event, "reason") + " on " + Tree.string(event, "involvedObject", "kind")
+                + " " + Tree.string(event, "involvedObject", "name") + ": " + Tree.string(event, "message");
+    }
+}

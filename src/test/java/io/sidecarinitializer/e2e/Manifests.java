@@ -1,0 +1,120 @@
+package io.sidecarinitializer.e2e;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+
+/** What the repository ships: manifests/base (install) and manifests/samples, read as a user's kubectl would. */
+final class Manifests {
+    static final String CRONJOB_V1 = "apiVersion: batch/v1\nkind: CronJob";
+    /** kube-apiserver 1.20 serves CronJob only as batch/v1beta1 (batch/v1 came in 1.21); the fields used are the same. */
+    static final String CRONJOB_V1BETA1 = "apiVersion: batch/v1beta1\nkind: CronJob";
+
+    private final Path dir;
+
+    Manifests(Path projectDir) {
+        this.dir = projectDir.resolve("manifests");
+    }
+
+    /** The {@code config} document of the istio-inject ConfigMap that {@code kubectl apply -k manifests/} installs. */
+    String injectConfig() {
+        return (String) Tree.at(configMap("istio-inject"), "data", "config");
+    }
+
+    /** {@code params.NAME} of that document, or null when it is not set (the build's default applies). */
+    String injectParam(String name) {
+        return Tree.string(new Yaml(new LoaderOptions()).load(injectConfig()), "params", name);
+    }
+
+    Map<String, Object> configMap(String name) {
+        for (Map<String, Object> doc : documents(dir.resolve("base/configmaps.yaml"))) {
+            if (name.equals(Tree.name(doc))) {
+                return doc;
+            }
+        }
+        throw new AssertionError("manifests/base/configmaps.yaml has no ConfigMap " + name);
+    }
+
+    /** The controller container's args in manifests/base/deployment.yaml: how the cluster runs it. */
+    List<String> controllerArgs() {
+        Map<String, Object> deployment = documents(dir.resolve("base/deployment.yaml")).get(0);
+        List<Map<String, Object>> containers = Tree.list(deployment, "spec", "template", "spec", "containers");
+        @SuppressWarnings("unchecked")
+        List<String> args = (List<String>) containers.get(0).get("args");
+        if (args == null || args.isEmpty() || !args.get(0).equals("controller")) {
+            throw new AssertionError("manifests/base/deployment.yaml: expected args starting with 'controller', got " + args);
+        }
+        return List.copyOf(args.subList(1, args.size()));
+    }
+
+    /** Every file in manifests/samples, sorted. */
+    List<Path> sampleFiles() {
+        try (Stream<Path> files = Files.list(dir.resolve("samples"))) {
+            return files.filter(p -> p.toString().endsWith(".yaml")).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The samples as one multi-document stream for {@code kubectl apply -f -}, CronJob as batch/v1beta1 for 1.20. */
+    String samplesForKube120() {
+        StringBuilder all = new StringBuilder();
+        boolean converted = false;
+        for (Path file : sampleFiles()) {
+            String text = read(file);
+            if (text.contains(CRONJOB_V1)) {
+                text = text.replace(CRONJOB_V1, CRONJOB_V1BETA1);
+                converted = true;
+            }
+            all.append("---\n").append(text).append(text.endsWith("\n") ? "" : "\n");
+        }
+        if (!converted) {
+            throw new AssertionError("no batch/v1 CronJob in manifests/samples any more; drop the conversion for 1.20");
+        }
+        return all.toString();
+    }
+
+    /** The workloads among the samples (what the controller watches with --all-kinds), as parsed trees. */
+    List<Map<String, Object>> sampleWorkloads() {
+        List<Map<String, Object>> workloads = new ArrayList<>();
+        for (Path file : sampleFiles()) {
+            for (Map<String, Object> doc : documents(file)) {
+                if (List.of("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "ReplicaSet", "ReplicationController")
+                        .contains(Tree.kind(doc))) {
+                    workloads.add(doc);
+                }
+            }
+        }
+        return workloads;
+    }
+
+    static List<Map<String, Object>> documents(Path file) {
+        return documents(read(file));
+    }
+
+    @SuppressWarnings("unchecked")
+    static List<Map<String, Object>> documents(String yaml) {
+        List<Map<String, Object>> docs = new ArrayList<>();
+        for (Object doc : new Yaml(new LoaderOptions()).loadAll(yaml)) {
+            if (doc instanceof Map<?, ?> m) {
+                docs.add((Map<String, Object>) m);
+            }
+        }
+        return docs;
+    }
+
+    static String read(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
