@@ -5,9 +5,14 @@ import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.ObjectReference;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -15,24 +20,39 @@ import org.slf4j.LoggerFactory;
  * Writes core/v1 Events about the objects we act on, in the object's namespace. Each Event is sent at
  * most once per dedupe key (kept in a bounded memory), so resyncs do not repeat themselves. A failure to
  * write an Event is logged and otherwise ignored: Events are reports, not part of the protocol.
+ *
+ * <p>Events are written by one background thread, as client-go's event broadcaster does: the PATCH that
+ * lets a pending object be created never waits behind a report, and in a burst the reports take a smaller
+ * share of the API server than the PATCHes. A full queue drops new Events with a warning; {@link #close}
+ * writes what is queued, for a bounded time.
  */
-final class EventRecorder {
+final class EventRecorder implements AutoCloseable {
     static final String NORMAL = "Normal";
     static final String WARNING = "Warning";
     static final String COMPONENT = "sidecar-initializer";
+    /** Events waiting to be written (client-go's broadcaster holds 1,000); enough for a burst of 10,000 creations. */
+    static final int QUEUE_LIMIT = 10_000;
+    /** How long {@link #close} keeps writing queued Events. */
+    static final Duration FLUSH_TIMEOUT = Duration.ofSeconds(5);
     private static final int MESSAGE_LIMIT = 1024;
     private static final Logger log = LoggerFactory.getLogger(EventRecorder.class);
 
     private final KubernetesClient client;
     private final String instance;
     private final RecentKeys sent = new RecentKeys(20_000);
+    private final ThreadPoolExecutor writer = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
+            new LinkedBlockingQueue<>(QUEUE_LIMIT), r -> {
+                Thread t = new Thread(r, "event-writer");
+                t.setDaemon(true);
+                return t;
+            });
 
     EventRecorder(KubernetesClient client, String instance) {
         this.client = client;
         this.instance = instance;
     }
 
-    /** Sends an Event unless one with the same dedupe key was sent already. */
+    /** Queues an Event unless one with the same dedupe key was sent already; returns at once. */
     void record(ObjectReference about, String type, String reason, String message, String dedupeKey) {
         if (dedupeKey != null && !sent.firstTime(dedupeKey)) {
             return;
@@ -55,13 +75,41 @@ final class EventRecorder {
                 .withReportingInstance(instance)
                 .build();
         try {
-            client.v1().events().inNamespace(about.getNamespace()).resource(event).create();
+            writer.execute(() -> write(event, dedupeKey));
+        } catch (RejectedExecutionException e) {
+            if (dedupeKey != null) {
+                sent.forget(dedupeKey);
+            }
+            log.warn("Dropping {} Event {} for {} {}/{}: {}", type, reason, about.getKind(), about.getNamespace(), about.getName(),
+                    writer.isShutdown() ? "the controller is stopping" : QUEUE_LIMIT + " Events are already waiting to be written");
+        }
+    }
+
+    private void write(Event event, String dedupeKey) {
+        try {
+            client.v1().events().inNamespace(event.getMetadata().getNamespace()).resource(event).create();
         } catch (KubernetesClientException e) {
             if (dedupeKey != null) {
                 sent.forget(dedupeKey);
             }
-            log.warn("Cannot write {} Event {} for {} {}/{}: {}", type, reason, about.getKind(), about.getNamespace(),
-                    about.getName(), e.getMessage());
+            ObjectReference about = event.getInvolvedObject();
+            log.warn("Cannot write {} Event {} for {} {}/{}: {}", event.getType(), event.getReason(), about.getKind(),
+                    about.getNamespace(), about.getName(), e.getMessage());
+        }
+    }
+
+    /** Writes the Events still queued, for at most {@link #FLUSH_TIMEOUT}, and stops the writer. */
+    @Override
+    public void close() {
+        writer.shutdown();
+        try {
+            if (!writer.awaitTermination(FLUSH_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+                int dropped = writer.shutdownNow().size();
+                log.warn("Stopped with {} Events not written after {} s", dropped, FLUSH_TIMEOUT.toSeconds());
+            }
+        } catch (InterruptedException e) {
+            writer.shutdownNow();
+            Thread.currentThread().interrupt();
         }
     }
 }

@@ -39,6 +39,8 @@ import org.slf4j.LoggerFactory;
 public final class SidecarController implements AutoCloseable {
     /** How long startup waits for the first list of each informer. */
     static final Duration SYNC_TIMEOUT = Duration.ofSeconds(60);
+    /** Objects per page when an informer lists its kind (limit/continue; servers before 1.9 answer with one page). */
+    static final long LIST_PAGE = 500;
     /** Periodic re-reconciliation, so a config edit eventually reaches existing workloads in reconcile mode. */
     static final Duration RESYNC = Duration.ofMinutes(10);
     private static final Logger log = LoggerFactory.getLogger(SidecarController.class);
@@ -110,6 +112,7 @@ public final class SidecarController implements AutoCloseable {
         leadership = elect ? Leadership.elected(options.identity()) : Leadership.always(options.identity());
         leadership.lost().thenAccept(stopped::complete);
         EventRecorder events = new EventRecorder(client, options.identity());
+        resources.add(events);
         config = new ConfigWatcher(client, options.configNamespace(), options.configMapName(), metrics, events);
         resources.add(config);
         config.start(SYNC_TIMEOUT);
@@ -201,7 +204,14 @@ public final class SidecarController implements AutoCloseable {
         ConfigurationService service = operator.getConfigurationService();
         Class<R> type = reconciler.resourceType();
         String name = "sidecar-" + WorkloadResources.plural(type);
-        InformerConfiguration<R> informer = InformerConfiguration.builder(type).withName(name).buildForController();
+        InformerConfiguration<R>.Builder builder = InformerConfiguration.builder(type).withName(name)
+                // Lists in pages, so a large cluster's workloads are never all in memory at once as one list.
+                .withInformerListLimit(LIST_PAGE);
+        if (mode == Mode.INITIALIZER) {
+            // Initialized objects are never read again in this mode; caching them whole is most of our memory.
+            builder.withItemStore(new InitializedAsMetadataStore<>(type));
+        }
+        InformerConfiguration<R> informer = builder.buildForController();
         operator.register(reconciler, new ResolvedControllerConfiguration<>(
                 name,
                 false, // pending initializers live in metadata, which does not bump generation
