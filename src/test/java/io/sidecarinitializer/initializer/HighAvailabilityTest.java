@@ -41,6 +41,8 @@ class HighAvailabilityTest extends ControllerTestSupport {
         }
         for (Manifest m : objects) {
             assertThat(patches(m)).as("PATCH requests to %s", m.name).isEqualTo(1);
+            // Events are written by a background thread after the PATCH; wait for one, then make sure it stays one.
+            Poll.until("an Event about " + m.name, () -> !eventsAbout(m).isEmpty());
             assertThat(eventsAbout(m)).as("Events about %s", m.name).hasSize(1);
         }
         assertThat(count(leader, ControllerMetrics.INJECTIONS, "kind", "Deployment", "result", "injected", "reason", "policy_enabled"))

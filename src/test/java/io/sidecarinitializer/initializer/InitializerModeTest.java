@@ -177,6 +177,7 @@ class InitializerModeTest extends ControllerTestSupport {
 
         assertNotInjected(awaitInitialized(host));
         assertThat(Trees.containers(awaitInitialized(done))).containsExactly("app");
+        Poll.until("skip event", () -> eventsAbout(host).size() == 1);
         assertThat(eventsAbout(host)).extracting(Event::getMessage).singleElement().asString().contains("host_network");
         Poll.until("skip event", () -> eventsAbout(done).size() == 1);
         assertThat(eventsAbout(done).get(0).getMessage()).contains("already_injected");
