@@ -47,8 +47,7 @@ final class OutcomeReporter {
                     .log("Initialized {} without the sidecar: {}", ref.display(), reason.description());
             // System namespaces are never ours to write to, Events included.
             if (reason != Reason.SYSTEM_NAMESPACE) {
-                events.record(ref.reference(), EventRecorder.NORMAL, SKIPPED,
-                        "Sidecar not injected: " + reason.description() + " (" + reason.label() + ")", key);
+                events.record(ref.reference(), EventRecorder.NORMAL, SKIPPED, skippedMessage(reason), key);
             }
         } else if (outcome instanceof Plan.Failed failed) {
             metrics.failed(ref.kind(), failed.cause());
@@ -74,8 +73,7 @@ final class OutcomeReporter {
         metrics.skipped(ref.kind(), reason);
         at(log.atInfo(), ref, "skipped", reason.label()).log("Not injecting {}: {}", ref.display(), reason.description());
         if (RECONCILE_SKIP_EVENTS.contains(reason)) {
-            events.record(ref.reference(), EventRecorder.NORMAL, SKIPPED,
-                    "Sidecar not injected: " + reason.description() + " (" + reason.label() + ")", null);
+            events.record(ref.reference(), EventRecorder.NORMAL, SKIPPED, skippedMessage(reason), null);
         }
     }
 
@@ -100,6 +98,11 @@ final class OutcomeReporter {
                 .log("Injected the sidecar into {} ({}): {}", ref.display(), injected.reason().description(), injected.status());
         events.record(ref.reference(), EventRecorder.NORMAL, INJECTED,
                 "Injected the Istio sidecar (" + injected.reason().description() + "): " + injected.status(), key);
+    }
+
+    /** One wording for Skipped Events in both modes; e2e tests and users grep for the label in parentheses. */
+    private static String skippedMessage(Reason reason) {
+        return "Sidecar not injected: " + reason.description() + " (" + reason.label() + ")";
     }
 
     private static LoggingEventBuilder at(LoggingEventBuilder builder, WorkloadRef ref, String result, String reason) {
