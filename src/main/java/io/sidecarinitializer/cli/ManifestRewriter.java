@@ -6,12 +6,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sidecarinitializer.inject.InjectionException;
 import io.sidecarinitializer.inject.Injector;
 import io.sidecarinitializer.inject.Workload;
+import io.sidecarinitializer.yaml.EntrySplicer;
 import io.sidecarinitializer.yaml.KubeYaml;
 import io.sidecarinitializer.yaml.RawDocument;
 import io.sidecarinitializer.yaml.YamlDocuments;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 import org.yaml.snakeyaml.error.Mark;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.error.YAMLException;
@@ -25,6 +27,8 @@ public final class ManifestRewriter {
     private final String defaultNamespace;
     private final Consumer<String> report;
     private final KubeYaml yaml = new KubeYaml();
+    /** The sidecar's containers and volumes are the same in most workloads: written once, then spliced in. */
+    private final EntrySplicer splicer = new EntrySplicer(yaml);
     private ObjectMapper json;
 
     /**
@@ -65,14 +69,14 @@ public final class ManifestRewriter {
         } catch (YAMLException e) {
             throw new ManifestException(source, doc.number(), doc.firstLine(), "not valid YAML: " + e.getMessage());
         }
-        if (!(tree instanceof Map<?, ?> map) || !injectAll(source, doc.number(), doc.firstLine(), map)) {
+        if (!(tree instanceof Map<?, ?> map) || !injectAll(source, doc.number(), doc.firstLine(), map, splicer::standIn)) {
             out.append(doc.separator()).append(doc.body());
             return;
         }
         if (!doc.separator().isEmpty()) {
             out.append("---\n");
         }
-        yaml.dump(tree, out);
+        splicer.dump(tree, out);
     }
 
     private String rewriteJson(String source, String text) throws ManifestException {
@@ -89,7 +93,7 @@ public final class ManifestRewriter {
             int column = e.getLocation() == null ? 0 : e.getLocation().getColumnNr();
             throw new ManifestException(source, 1, line, column, "not valid JSON: " + e.getOriginalMessage());
         }
-        if (!(tree instanceof Map<?, ?> map) || !injectAll(source, 1, 1, map)) {
+        if (!(tree instanceof Map<?, ?> map) || !injectAll(source, 1, 1, map, UnaryOperator.identity())) {
             return text;
         }
         try {
@@ -100,20 +104,22 @@ public final class ManifestRewriter {
     }
 
     /** Injects the document, or each item of a {@code kind: List}; true when anything changed. */
-    private boolean injectAll(String source, int number, int line, Map<?, ?> document) throws ManifestException {
+    private boolean injectAll(String source, int number, int line, Map<?, ?> document, UnaryOperator<Object> substitute)
+            throws ManifestException {
         if ("List".equals(document.get("kind")) && document.get("items") instanceof List<?> items) {
             boolean changed = false;
             for (Object item : items) {
                 if (item instanceof Map<?, ?> m) {
-                    changed |= injectOne(source, number, line, m);
+                    changed |= injectOne(source, number, line, m, substitute);
                 }
             }
             return changed;
         }
-        return injectOne(source, number, line, document);
+        return injectOne(source, number, line, document, substitute);
     }
 
-    private boolean injectOne(String source, int number, int line, Map<?, ?> object) throws ManifestException {
+    private boolean injectOne(String source, int number, int line, Map<?, ?> object, UnaryOperator<Object> substitute)
+            throws ManifestException {
         @SuppressWarnings("unchecked")
         Map<String, Object> root = (Map<String, Object>) object;
         Workload workload = Workload.of(root, defaultNamespace).orElse(null);
@@ -124,7 +130,7 @@ public final class ManifestRewriter {
             Injector.Outcome outcome = injector.evaluate(workload);
             String who = workload.displayName() + " (ns " + workload.namespace() + "): ";
             report.accept(who + (outcome.injected() ? "injected" : "skipped: " + outcome.reason()));
-            outcome.injection().ifPresent(i -> i.applyTo());
+            outcome.injection().ifPresent(i -> i.applyTo(substitute));
             return outcome.injected();
         } catch (InjectionException e) {
             throw new ManifestException(source, number, line, e.getMessage());

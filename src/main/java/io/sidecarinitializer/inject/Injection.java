@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /**
  * What one injection adds to one workload. It can be applied to the tree in place (kube-inject) or
@@ -37,11 +38,19 @@ public final class Injection {
 
     /** Adds the sidecar to the workload's own tree; existing entries keep their order. */
     public void applyTo() {
+        applyTo(UnaryOperator.identity());
+    }
+
+    /**
+     * Adds the sidecar as {@link #applyTo()} does, but appends {@code substitute.apply(entry)} in place of each
+     * added container and volume: kube-inject appends stand-ins for entries whose YAML it has already written.
+     */
+    public void applyTo(UnaryOperator<Object> substitute) {
         Map<String, Object> template = workload.template();
         Map<String, Object> spec = workload.podSpec();
-        appendAll(spec, "initContainers", initContainers);
-        appendAll(spec, "containers", containers);
-        appendAll(spec, "volumes", volumes);
+        appendAll(spec, "initContainers", initContainers, substitute);
+        appendAll(spec, "containers", containers, substitute);
+        appendAll(spec, "volumes", volumes, substitute);
         annotate(template);
         if (!workload.kind().templatePath().isEmpty()) {
             annotate(workload.root());
@@ -63,13 +72,12 @@ public final class Injection {
         return ops;
     }
 
-    private static void appendAll(Map<String, Object> spec, String key, List<Map<String, Object>> items) {
+    private static void appendAll(Map<String, Object> spec, String key, List<Map<String, Object>> items,
+                                  UnaryOperator<Object> substitute) {
         @SuppressWarnings("unchecked")
-        List<Object> list = (List<Object>) spec.get(key);
-        if (list == null) {
-            spec.put(key, new ArrayList<Object>(items));
-        } else {
-            list.addAll(items);
+        List<Object> list = (List<Object>) spec.computeIfAbsent(key, k -> new ArrayList<>(items.size()));
+        for (Map<String, Object> item : items) {
+            list.add(substitute.apply(item));
         }
     }
 
