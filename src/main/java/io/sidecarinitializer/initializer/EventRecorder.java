@@ -13,6 +13,8 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,9 +24,11 @@ import org.slf4j.LoggerFactory;
  * write an Event is logged and otherwise ignored: Events are reports, not part of the protocol.
  *
  * <p>Events are written by one background thread, as client-go's event broadcaster does: the PATCH that
- * lets a pending object be created never waits behind a report, and in a burst the reports take a smaller
- * share of the API server than the PATCHes. A full queue drops new Events with a warning; {@link #close}
- * writes what is queued, for a bounded time.
+ * lets a pending object be created never waits behind a report. Normal Events also give way to work in
+ * progress: while the controller is initializing objects they wait, up to {@link #MAX_DEFERRAL} after they
+ * were recorded, so a burst of creations is not slowed by a second request per object; the backlog is
+ * written once the burst is over. Warning Events add no wait of their own. A full queue drops new Events with a warning;
+ * {@link #close} writes what is queued, without waiting, for a bounded time.
  */
 final class EventRecorder implements AutoCloseable {
     static final String NORMAL = "Normal";
@@ -32,6 +36,10 @@ final class EventRecorder implements AutoCloseable {
     static final String COMPONENT = "sidecar-initializer";
     /** Events waiting to be written (client-go's broadcaster holds 1,000); enough for a burst of 10,000 creations. */
     static final int QUEUE_LIMIT = 10_000;
+    /** The longest a Normal Event waits for the controller to be idle before it is written anyway. */
+    static final Duration MAX_DEFERRAL = Duration.ofSeconds(10);
+    /** How often a waiting Event looks again. */
+    private static final long IDLE_POLL_NANOS = Duration.ofMillis(20).toNanos();
     /** How long {@link #close} keeps writing queued Events. */
     static final Duration FLUSH_TIMEOUT = Duration.ofSeconds(5);
     private static final int MESSAGE_LIMIT = 1024;
@@ -39,6 +47,9 @@ final class EventRecorder implements AutoCloseable {
 
     private final KubernetesClient client;
     private final String instance;
+    private final BooleanSupplier busy;
+    private final long maxDeferralNanos;
+    private volatile boolean closing;
     private final RecentKeys sent = new RecentKeys(20_000);
     private final ThreadPoolExecutor writer = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
             new LinkedBlockingQueue<>(QUEUE_LIMIT), r -> {
@@ -47,9 +58,16 @@ final class EventRecorder implements AutoCloseable {
                 return t;
             });
 
-    EventRecorder(KubernetesClient client, String instance) {
+    /** @param busy whether objects are being initialized now: Normal Events wait while it holds */
+    EventRecorder(KubernetesClient client, String instance, BooleanSupplier busy) {
+        this(client, instance, busy, MAX_DEFERRAL);
+    }
+
+    EventRecorder(KubernetesClient client, String instance, BooleanSupplier busy, Duration maxDeferral) {
         this.client = client;
         this.instance = instance;
+        this.busy = busy;
+        this.maxDeferralNanos = maxDeferral.toNanos();
     }
 
     /** Queues an Event unless one with the same dedupe key was sent already; returns at once. */
@@ -74,14 +92,33 @@ final class EventRecorder implements AutoCloseable {
                 .withReportingComponent(COMPONENT)
                 .withReportingInstance(instance)
                 .build();
+        long recorded = System.nanoTime();
+        boolean waits = NORMAL.equals(type);
         try {
-            writer.execute(() -> write(event, dedupeKey));
+            writer.execute(() -> {
+                if (waits) {
+                    giveWay(recorded);
+                }
+                write(event, dedupeKey);
+            });
         } catch (RejectedExecutionException e) {
             if (dedupeKey != null) {
                 sent.forget(dedupeKey);
             }
             log.warn("Dropping {} Event {} for {} {}/{}: {}", type, reason, about.getKind(), about.getNamespace(), about.getName(),
                     writer.isShutdown() ? "the controller is stopping" : QUEUE_LIMIT + " Events are already waiting to be written");
+        }
+    }
+
+    /** Waits while the controller is busy, until the longest deferral after the Event was recorded. */
+    private void giveWay(long recorded) {
+        long deadline = recorded + maxDeferralNanos;
+        while (!closing && busy.getAsBoolean()) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return;
+            }
+            LockSupport.parkNanos(Math.min(left, IDLE_POLL_NANOS));
         }
     }
 
@@ -101,6 +138,7 @@ final class EventRecorder implements AutoCloseable {
     /** Writes the Events still queued, for at most {@link #FLUSH_TIMEOUT}, and stops the writer. */
     @Override
     public void close() {
+        closing = true;
         writer.shutdown();
         try {
             if (!writer.awaitTermination(FLUSH_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {

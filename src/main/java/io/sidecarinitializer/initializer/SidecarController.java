@@ -111,7 +111,8 @@ public final class SidecarController implements AutoCloseable {
 
         leadership = elect ? Leadership.elected(options.identity()) : Leadership.always(options.identity());
         leadership.lost().thenAccept(stopped::complete);
-        EventRecorder events = new EventRecorder(client, options.identity());
+        Activity activity = new Activity();
+        EventRecorder events = new EventRecorder(client, options.identity(), activity::busy);
         resources.add(events);
         config = new ConfigWatcher(client, options.configNamespace(), options.configMapName(), metrics, events);
         resources.add(config);
@@ -122,7 +123,7 @@ public final class SidecarController implements AutoCloseable {
         OutcomeReporter reporter = new OutcomeReporter(events, metrics);
         operator = newOperator(operatorClient, elect);
         for (Class<? extends WorkloadResources.WorkloadResource> type : types) {
-            register(new WorkloadReconciler<>(type, mode, operatorClient, config, leadership, reporter, metrics, clock));
+            register(new WorkloadReconciler<>(type, mode, operatorClient, config, leadership, reporter, metrics, clock, activity));
         }
         log.atInfo()
                 .addKeyValue("mode", mode.flag())

@@ -52,9 +52,10 @@ public final class WorkloadReconciler<R extends WorkloadResources.WorkloadResour
     private final ControllerMetrics metrics;
     private final RecentKeys pendingSeen = new RecentKeys(50_000);
     private final Clock clock;
+    private final Activity activity;
 
     WorkloadReconciler(Class<R> type, Mode mode, KubernetesClient client, ConfigWatcher config, Leadership leadership,
-                       OutcomeReporter reporter, ControllerMetrics metrics, Clock clock) {
+                       OutcomeReporter reporter, ControllerMetrics metrics, Clock clock, Activity activity) {
         if (mode == Mode.AUTO) {
             throw new IllegalArgumentException("resolve the mode before building a reconciler");
         }
@@ -68,6 +69,7 @@ public final class WorkloadReconciler<R extends WorkloadResources.WorkloadResour
         this.reporter = reporter;
         this.metrics = metrics;
         this.clock = clock;
+        this.activity = activity;
     }
 
     Class<R> resourceType() {
@@ -83,7 +85,13 @@ public final class WorkloadReconciler<R extends WorkloadResources.WorkloadResour
         if (!leadership.isLeader()) {
             return UpdateControl.noUpdate();
         }
-        Patched<R> patched = mode == Mode.INITIALIZER ? initialize(resource) : injectInPlace(resource);
+        Patched<R> patched;
+        activity.begin();
+        try {
+            patched = mode == Mode.INITIALIZER ? initialize(resource) : injectInPlace(resource);
+        } finally {
+            activity.end();
+        }
         if (patched != null) {
             // Let the next reconciliation see our write even before the watch delivers it.
             context.eventSourceRetriever().getControllerEventSource()
