@@ -9,6 +9,14 @@ import io.javaoperatorsdk.operator.api.config.ConfigurationService;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
 import io.javaoperatorsdk.operator.api.config.ResolvedControllerConfiguration;
 import io.javaoperatorsdk.operator.api.config.informer.InformerConfiguration;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.sidecarinitializer.inject.WorkloadKind;
@@ -94,6 +102,7 @@ public final class SidecarController implements AutoCloseable {
 
     private void run(KubernetesClient client, Clock clock) throws Exception {
         if (options.httpPort() != ControllerOptions.NO_HTTP) {
+            resources.add(bindJvmMetrics(registry));
             http = ProbeServer.start(options.httpPort(), registry, this::isReady, this::readiness);
             resources.add(http);
         }
@@ -245,6 +254,22 @@ public final class SidecarController implements AutoCloseable {
             Thread.sleep(20);
         }
         return true;
+    }
+
+    /**
+     * The JVM's own gauges on /metrics (heap and non-heap by pool, GC pauses, threads, classes, CPU, uptime, open
+     * files), so a memory limit can be sized from what the controller uses. Closing it removes the GC listener.
+     */
+    private static AutoCloseable bindJvmMetrics(MeterRegistry registry) {
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ClassLoaderMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        new FileDescriptorMetrics().bindTo(registry);
+        JvmGcMetrics gc = new JvmGcMetrics();
+        gc.bindTo(registry);
+        return gc;
     }
 
     /** The Prometheus registry behind /metrics. */

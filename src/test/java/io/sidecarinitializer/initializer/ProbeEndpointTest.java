@@ -50,7 +50,13 @@ class ProbeEndpointTest extends ControllerTestSupport {
                 .contains("sidecar_config_reloads_total{result=\"ok\"} 1.0")
                 .contains("sidecar_config_reloads_total{result=\"error\"} 1.0")
                 .contains("sidecar_config_errors_total 1.0")
-                .contains("sidecar_pending_objects_seen_total{kind=\"Deployment\"} 2.0");
+                .contains("sidecar_pending_objects_seen_total{kind=\"Deployment\"} 2.0")
+                // The JVM's own figures, to size the memory limit and spot GC trouble.
+                .contains("jvm_memory_used_bytes{area=\"heap\"")
+                .contains("jvm_gc_memory_allocated_bytes_total")
+                .contains("jvm_threads_live_threads")
+                .contains("process_cpu_usage")
+                .contains("process_uptime_seconds");
         assertThat(get(c, "/nothing").statusCode()).isEqualTo(404);
     }
 
