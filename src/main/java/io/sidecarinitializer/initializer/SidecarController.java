@@ -1,9 +1,9 @@
 package io.sidecarinitializer.initializer;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.http.HttpClient;
 import io.fabric8.kubernetes.client.impl.KubernetesClientImpl;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.ConfigurationService;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
@@ -217,10 +217,8 @@ public final class SidecarController implements AutoCloseable {
         InformerConfiguration<R>.Builder builder = InformerConfiguration.builder(type).withName(name)
                 // Lists in pages, so a large cluster's workloads are never all in memory at once as one list.
                 .withInformerListLimit(LIST_PAGE);
-        if (mode == Mode.INITIALIZER) {
-            // Initialized objects are never read again in this mode; caching them whole is most of our memory.
-            builder.withItemStore(new InitializedAsMetadataStore<>(type));
-        }
+        // Initializer mode: initialized objects are never read again, and a backlog of pending ones is kept compact.
+        reconciler.store().ifPresent(builder::withItemStore);
         InformerConfiguration<R> informer = builder.buildForController();
         operator.register(reconciler, new ResolvedControllerConfiguration<>(
                 name,

@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,6 +54,8 @@ public final class WorkloadReconciler<R extends WorkloadResources.WorkloadResour
     private final RecentKeys pendingSeen = new RecentKeys(50_000);
     private final Clock clock;
     private final Activity activity;
+    /** The informer cache in initializer mode; null in reconcile mode, which caches whole objects. */
+    private final WorkloadStore<R> store;
 
     WorkloadReconciler(Class<R> type, Mode mode, KubernetesClient client, ConfigWatcher config, Leadership leadership,
                        OutcomeReporter reporter, ControllerMetrics metrics, Clock clock, Activity activity) {
@@ -70,6 +73,12 @@ public final class WorkloadReconciler<R extends WorkloadResources.WorkloadResour
         this.metrics = metrics;
         this.clock = clock;
         this.activity = activity;
+        this.store = mode == Mode.INITIALIZER ? new WorkloadStore<>(type, client.getKubernetesSerialization()) : null;
+    }
+
+    /** The informer cache to register with this reconciler; empty in reconcile mode (the default cache). */
+    Optional<WorkloadStore<R>> store() {
+        return Optional.ofNullable(store);
     }
 
     Class<R> resourceType() {
@@ -93,9 +102,12 @@ public final class WorkloadReconciler<R extends WorkloadResources.WorkloadResour
             activity.end();
         }
         if (patched != null) {
-            // Let the next reconciliation see our write even before the watch delivers it.
+            // Let the next reconciliation see our write even before the watch delivers it. In initializer mode that
+            // is who it is and what is still pending: our entry is gone for good, and nothing else of the object is
+            // read once ours is not first, so the injected object is not held until its watch event arrives.
+            R after = store == null ? patched.after() : store.pendingOnly(patched.after());
             context.eventSourceRetriever().getControllerEventSource()
-                    .handleRecentResourceUpdate(ResourceID.fromResource(patched.after()), patched.after(), patched.before());
+                    .handleRecentResourceUpdate(ResourceID.fromResource(after), after, patched.before());
         }
         return UpdateControl.noUpdate();
     }
@@ -104,7 +116,10 @@ public final class WorkloadReconciler<R extends WorkloadResources.WorkloadResour
     record Patched<R>(R before, R after) {}
 
     private Patched<R> initialize(R cached) {
-        R current = cached;
+        R current = store.whole(cached);
+        if (current == null) {
+            return null; // deleted since java-operator-sdk read its stand-in
+        }
         String rejection = null;
         for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
             Map<String, Object> object = tree(current);

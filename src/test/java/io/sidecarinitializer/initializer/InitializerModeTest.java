@@ -7,6 +7,8 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import io.fabric8.kubernetes.api.model.Event;
 import io.sidecarinitializer.BuildInfo;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -340,6 +342,36 @@ class InitializerModeTest extends ControllerTestSupport {
         assertInjected(awaitInitialized(b));
         Poll.until("c released to the next initializer", () -> Trees.pending(read(c)).equals(List.of(OTHER)));
         assertInjected(read(c));
+    }
+
+    @Test
+    void initializesABacklogLargerThanTheWholeObjectsItCaches() {
+        start(options("first")).close();
+        int backlog = WorkloadStore.WHOLE_LIMIT + 50;
+        List<Manifest> all = new ArrayList<>();
+        for (int i = 0; i < backlog; i++) {
+            Manifest m = Manifest.deployment("backlog", String.format("d%04d", i)).pending(i % 2 == 0 ? Manifest.OURS : OTHER);
+            all.add(m);
+            api.create(m.tree());
+        }
+
+        start(options("second"));
+        // Where we are first: injected and initialized; where we are second: untouched, stand-ins or not.
+        Poll.until("every Deployment of the backlog where we are first initialized", Duration.ofSeconds(60),
+                () -> api.client.genericKubernetesResources(ApiServer.context("apps/v1", "Deployment", "deployments"))
+                        .inNamespace("backlog").list().getItems().stream()
+                        .filter(r -> r.getMetadata().getAdditionalProperties().get("initializers") == null).count() == backlog / 2);
+        for (Manifest m : List.of(all.get(0), all.get(backlog - 2), all.get(backlog - 1))) {
+            Map<String, Object> tree = read(m);
+            if (all.indexOf(m) % 2 == 0) {
+                assertInjected(tree);
+                assertThat(Trees.annotation(tree, WorkloadStore.STAND_IN)).isNull();
+                assertThat(tree.toString()).doesNotContain(WorkloadStore.STAND_IN);
+            } else {
+                assertThat(Trees.pending(tree)).containsExactly(OTHER);
+                assertNotInjected(tree);
+            }
+        }
     }
 
     @Test
