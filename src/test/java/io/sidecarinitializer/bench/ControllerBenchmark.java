@@ -29,6 +29,7 @@ import io.sidecarinitializer.initializer.ControllerOptions;
 import io.sidecarinitializer.initializer.Mode;
 import io.sidecarinitializer.initializer.SidecarController;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -74,8 +75,10 @@ import org.slf4j.LoggerFactory;
  *       objects, since a running controller meets a burst with its threads and connections up. Medians and ratios
  *       are reported.</li>
  *   <li><b>Process</b>: the real jar as its own JVM ({@code controller --mode=initializer}), with the JVM flags
- *       the Deployment in {@code manifests/base} gives it (512 MiB limit, MaxRAMPercentage=70; SerialGC, which
- *       JVM ergonomics pick for that limit), KUBECONFIG pointing at a mock server in this process that also pages
+ *       and environment the Deployment in {@code manifests/base} gives it ({@link ProductionJvm}: its memory limit as
+ *       {@code -XX:MaxRAM}, its {@code JAVA_TOOL_OPTIONS}), and a class-data sharing archive made as the Dockerfile
+ *       makes it ({@link ControllerClassList}, then {@code -Xshare:dump}; {@code bench.cds=false} runs without),
+ *       KUBECONFIG pointing at a mock server in this process that also pages
  *       lists as kube-apiserver does. Start-to-ready (process start to the first 200 from /readyz) on an empty
  *       server ({@code bench.readyRuns}, 3 runs); then {@code bench.cached} (10,000) Deployments preloaded with
  *       our initializer pending: start-to-ready, time until all are initialized, VmRSS once settled; then a
@@ -97,9 +100,6 @@ public final class ControllerBenchmark {
     static final String OURS = InjectConfig.DEFAULT_INITIALIZER_NAME;
     static final ResourceDefinitionContext DEPLOYMENTS = new ResourceDefinitionContext.Builder()
             .withGroup("apps").withVersion("v1").withKind("Deployment").withPlural("deployments").withNamespaced(true).build();
-    /** What the Deployment in manifests/base/deployment.yaml gives the JVM: a 512 MiB limit and MaxRAMPercentage=70. */
-    static final List<String> PRODUCTION_FLAGS = List.of("-XX:MaxRAM=512m", "-XX:MaxRAMPercentage=70", "-XX:+UseSerialGC",
-            "-XX:+ExitOnOutOfMemoryError");
     /** Objects each initializer handles, unmeasured, on its own server just before the measured burst. */
     static final int WARM_OBJECTS = 100;
     static final double THROUGHPUT_TARGET = 0.7;
@@ -550,15 +550,26 @@ public final class ControllerBenchmark {
         Path work = Files.createTempDirectory("controller-bench");
         Path jar = work.resolve("sidecar-initializer.jar");
         Files.copy(jarIn, jar, StandardCopyOption.COPY_ATTRIBUTES);
-        List<String> flags = System.getProperty("bench.jvmFlags") == null ? PRODUCTION_FLAGS
-                : List.of(System.getProperty("bench.jvmFlags").trim().split("\\s+"));
-        System.out.printf(Locale.ROOT, "%n== Controller process: java %s -jar sidecar-initializer.jar controller --mode=initializer"
-                + " --leader-election=false; logs in %s ==%n", String.join(" ", flags), work);
+        ProductionJvm production = ProductionJvm.fromDeployment();
+        List<String> flags = new ArrayList<>(System.getProperty("bench.jvmFlags") == null ? production.flags()
+                : List.of(System.getProperty("bench.jvmFlags").trim().split("\\s+")));
+        Map<String, String> env = production.env();
+        if (!"false".equals(System.getProperty("bench.cds"))) {
+            // As the image does it (Dockerfile): a training run's class list, dumped into an archive for this JVM.
+            Path classList = System.getProperty("bench.classList") != null ? Path.of(System.getProperty("bench.classList"))
+                    : work.resolve("controller.classlist");
+            if (System.getProperty("bench.classList") == null) {
+                System.out.printf(Locale.ROOT, "class list from a training run: %d classes%n", ControllerClassList.write(jar, classList));
+            }
+            flags.add("-XX:SharedArchiveFile=" + sharedArchive(classList, jar, work));
+        }
+        System.out.printf(Locale.ROOT, "%n== Controller process: %s java %s -jar sidecar-initializer.jar controller --mode=initializer"
+                + " --leader-election=false; logs in %s ==%n", env, String.join(" ", flags), work);
 
         List<Double> emptyReady = new ArrayList<>();
         for (int i = 1; i <= readyRuns; i++) {
             try (PagingServer api = new PagingServer();
-                 ControllerProcess p = ControllerProcess.start(api.url(), jar, flags, work, "empty-" + i)) {
+                 ControllerProcess p = ControllerProcess.start(api.url(), jar, flags, env, work, "empty-" + i)) {
                 double seconds = p.awaitReady(Duration.ofSeconds(60));
                 emptyReady.add(seconds);
                 printStartup(api, p, 0);
@@ -588,7 +599,7 @@ public final class ControllerBenchmark {
             // 1. Every one of them pending when the controller starts: it must hold them all whole, then initialize them.
             int requestsBefore = api.dispatcher.requests().size();
             try (Observer observer = Observer.start(api.newClient());
-                 ControllerProcess p = ControllerProcess.start(api.url(), jar, flags, work, "pending")) {
+                 ControllerProcess p = ControllerProcess.start(api.url(), jar, flags, env, work, "pending")) {
                 double ready = p.awaitReady(Duration.ofSeconds(300));
                 printStartup(api, p, requestsBefore);
                 System.out.printf(Locale.ROOT, "%d pending: start-to-ready %.2f s, VmRSS when ready %.0f MiB; list pages served %d%n", cached,
@@ -621,7 +632,7 @@ public final class ControllerBenchmark {
 
             // 2. A restart: the same Deployments, now initialized and injected, are only cached.
             requestsBefore = api.dispatcher.requests().size();
-            try (ControllerProcess p = ControllerProcess.start(api.url(), jar, flags, work, "initialized")) {
+            try (ControllerProcess p = ControllerProcess.start(api.url(), jar, flags, env, work, "initialized")) {
                 double ready = p.awaitReady(Duration.ofSeconds(300));
                 printStartup(api, p, requestsBefore);
                 System.out.printf(Locale.ROOT, "%d initialized: start-to-ready %.2f s, VmRSS when ready %.0f MiB; list pages served %d%n", cached,
@@ -636,6 +647,41 @@ public final class ControllerBenchmark {
             }
         }
         return lines;
+    }
+
+    /**
+     * Waits until this JVM (the mock server, the preload's garbage, its JIT) has gone quiet: on two cores a controller
+     * started while the preload is still being digested measures this process, not its own startup. Returns the wait.
+     */
+    static double awaitIdleJvm() throws InterruptedException {
+        long start = System.nanoTime();
+        System.gc();
+        java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
+        com.sun.management.OperatingSystemMXBean sun = (com.sun.management.OperatingSystemMXBean) os;
+        long deadline = start + TimeUnit.SECONDS.toNanos(30);
+        long cpu = sun.getProcessCpuTime();
+        while (System.nanoTime() < deadline) {
+            Thread.sleep(500);
+            long now = sun.getProcessCpuTime();
+            if (now - cpu < TimeUnit.MILLISECONDS.toNanos(50)) {
+                break;
+            }
+            cpu = now;
+        }
+        return (System.nanoTime() - start) / 1e9;
+    }
+
+    /** A class-data sharing archive of the classes in {@code classList}, for this copy of the jar. */
+    static Path sharedArchive(Path classList, Path jar, Path work) throws IOException, InterruptedException {
+        Path archive = work.resolve("controller.jsa");
+        Process dump = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xshare:dump",
+                "-XX:SharedClassListFile=" + classList.toAbsolutePath(), "-XX:SharedArchiveFile=" + archive, "-cp", jar.toString())
+                .redirectErrorStream(true).redirectOutput(work.resolve("cds-dump.log").toFile()).start();
+        if (dump.waitFor() != 0 || !Files.isRegularFile(archive)) {
+            throw new IllegalStateException("-Xshare:dump failed; see " + work.resolve("cds-dump.log"));
+        }
+        System.out.printf(Locale.ROOT, "class-data sharing archive: %s (%.0f MiB) from %s%n", archive, Files.size(archive) / 1048576.0, classList);
+        return archive;
     }
 
     record Memory(double rss, double peak, String heapBefore, String heapAfter, double rssAfterGc, boolean jvmMetrics, double injections) {
@@ -782,7 +828,10 @@ public final class ControllerBenchmark {
             this.startNanos = startNanos;
         }
 
-        static ControllerProcess start(String serverUrl, Path jar, List<String> flags, Path work, String name) throws IOException {
+        /** Starts the controller once this JVM is quiet ({@link #awaitIdleJvm()}). */
+        static ControllerProcess start(String serverUrl, Path jar, List<String> flags, Map<String, String> env, Path work,
+                                       String name) throws IOException, InterruptedException {
+            awaitIdleJvm();
             Path kubeconfig = work.resolve(name + ".kubeconfig");
             Files.writeString(kubeconfig, """
                     apiVersion: v1
@@ -820,6 +869,7 @@ public final class ControllerBenchmark {
             pb.environment().remove("KUBERNETES_SERVICE_HOST");
             pb.environment().remove("KUBERNETES_SERVICE_PORT");
             pb.environment().remove("JAVA_TOOL_OPTIONS");
+            pb.environment().putAll(env);
             long t0 = System.nanoTime();
             return new ControllerProcess(pb.start(), port, t0);
         }
@@ -987,7 +1037,7 @@ public final class ControllerBenchmark {
         return met ? "MET" : "MISSED";
     }
 
-    private static void quietLogs() {
+    static void quietLogs() {
         if (LoggerFactory.getILoggerFactory() instanceof LoggerContext logback) {
             logback.getLogger("io.fabric8").setLevel(Level.ERROR);
             logback.getLogger("io.javaoperatorsdk").setLevel(Level.WARN);
