@@ -18,7 +18,20 @@ public final class Main implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        asyncPoolOfAtLeastTwo();
         System.exit(run(args));
+    }
+
+    /**
+     * With one or two CPUs the common fork-join pool gets a parallelism of 1, and then every asynchronous step of a
+     * CompletableFuture without an executor (the Kubernetes client has many) starts a thread of its own: one or more
+     * per API request. A parallelism of 2 keeps them on the pool. An explicit setting is left alone.
+     */
+    static void asyncPoolOfAtLeastTwo() {
+        String property = "java.util.concurrent.ForkJoinPool.common.parallelism";
+        if (System.getProperty(property) == null && Runtime.getRuntime().availableProcessors() <= 2) {
+            System.setProperty(property, "2");
+        }
     }
 
     /** Runs a command line and returns its exit status (0 ok, 1 bad input, 2 usage). */
