@@ -27,8 +27,8 @@ import org.slf4j.LoggerFactory;
  * lets a pending object be created never waits behind a report. Normal Events also give way to work in
  * progress: while the controller is initializing objects they wait, up to {@link #MAX_DEFERRAL} after they
  * were recorded, so a burst of creations is not slowed by a second request per object; the backlog is
- * written once the burst is over. Warning Events add no wait of their own. A full queue drops new Events with a warning;
- * {@link #close} writes what is queued, without waiting, for a bounded time.
+ * written once the burst is over. Warning Events add no wait of their own. A full queue drops new Events
+ * with a warning; {@link #close} writes what is queued, without waiting, for a bounded time.
  */
 final class EventRecorder implements AutoCloseable {
     static final String NORMAL = "Normal";

@@ -1,9 +1,9 @@
 package io.sidecarinitializer.yaml;
 
-import java.security.SecureRandom;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Writes documents that carry the same list entries again and again (kube-inject adds the same sidecar
@@ -23,7 +23,10 @@ public final class EntrySplicer {
     private static final int MAX_ENTRIES = 4096;
 
     private final KubeYaml yaml;
-    /** Random per instance, so no manifest can contain a stand-in by chance or by design. */
+    /**
+     * Random per instance, so no manifest contains a stand-in by chance (not SecureRandom, which costs kube-inject
+     * tens of milliseconds of start-up; a forged one can only make the run fail, see {@link #dump}).
+     */
     private final String prefix;
     private final Map<Object, String> standIns = new HashMap<>();
     /** Stand-in → the entry written as the only item of a top-level sequence: {@code - name: …}. */
@@ -36,7 +39,7 @@ public final class EntrySplicer {
 
     public EntrySplicer(KubeYaml yaml) {
         this.yaml = yaml;
-        this.prefix = "sidecar-initializer-entry-" + Long.toUnsignedString(new SecureRandom().nextLong(), 36) + "-";
+        this.prefix = "sidecar-initializer-entry-" + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36) + "-";
     }
 
     /**
