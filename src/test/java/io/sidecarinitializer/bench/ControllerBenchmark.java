@@ -76,14 +76,16 @@ import org.slf4j.LoggerFactory;
  *       the same burst: one watch, and for each ADDED object whose {@code pending[0]} is ours one JSON Patch
  *       ({@code test} pending/0/name, remove), on as many threads as java-operator-sdk reconciles with (50); no
  *       decision, no injection, no Event. Floor and controller alternate over {@code bench.rounds} (5) rounds,
- *       each on a fresh server, after {@code bench.warmupRounds} (3) unreported warm-up runs of each (for the JIT); each run starts with 100 unmeasured
- *       objects, since a running controller meets a burst with its threads and connections up. Medians and ratios
- *       are reported.</li>
+ *       each on a fresh server, after {@code bench.warmupRounds} (3) unreported warm-up runs of each (for the
+ *       JIT). Each run starts with 100 unmeasured objects, since a running controller meets a burst with its
+ *       threads and connections up; they are deleted (with any Events) before the measured burst. Medians, the
+ *       per-round ratios and when the controller's last Event was written are reported.</li>
  *   <li><b>Process</b>: the real jar as its own JVM ({@code controller --mode=initializer}), with the JVM flags
  *       and environment the Deployment in {@code manifests/base} gives it ({@link ProductionJvm}: its memory limit as
  *       {@code -XX:MaxRAM}, its {@code JAVA_TOOL_OPTIONS}), and a class-data sharing archive made as the Dockerfile
- *       makes it ({@link ControllerClassList}, then {@code -Xshare:dump}; {@code bench.cds=false} runs without),
- *       KUBECONFIG pointing at a mock server in this process that also pages
+ *       makes it ({@link ControllerClassList}, then {@code -Xshare:dump}; {@code bench.cds=false} runs without,
+ *       {@code bench.classList} uses a given class list), KUBECONFIG pointing at a mock server in this process that
+ *       also pages
  *       lists as kube-apiserver does. Start-to-ready (process start to the first 200 from /readyz) on an empty
  *       server ({@code bench.readyRuns}, 3 runs); then {@code bench.cached} (10,000) Deployments preloaded with
  *       our initializer pending: start-to-ready, time until all are initialized, VmRSS once settled; then a
