@@ -179,7 +179,7 @@ final class WorkloadStore<R extends WorkloadResources.WorkloadResource> implemen
         return entry == null ? null : entry.object();
     }
 
-    /** Pending objects kept whole now; for tests and the benchmark's figures. */
+    /** Pending objects kept whole now; for tests. */
     int wholeCount() {
         return whole.get();
     }
