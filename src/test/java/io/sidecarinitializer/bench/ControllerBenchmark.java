@@ -660,9 +660,9 @@ public final class ControllerBenchmark {
         Map<String, String> env = production.env();
         if (!"false".equals(System.getProperty("bench.cds"))) {
             // As the image does it (Dockerfile): a training run's class list, dumped into an archive for this JVM.
-            Path classList = System.getProperty("bench.classList") != null ? Path.of(System.getProperty("bench.classList"))
-                    : work.resolve("controller.classlist");
-            if (System.getProperty("bench.classList") == null) {
+            String given = System.getProperty("bench.classList");
+            Path classList = given != null ? Path.of(given) : work.resolve("controller.classlist");
+            if (given == null) {
                 System.out.printf(Locale.ROOT, "class list from a training run: %d classes%n", ControllerClassList.write(jar, classList));
             }
             flags.add("-XX:SharedArchiveFile=" + sharedArchive(classList, jar, work));
