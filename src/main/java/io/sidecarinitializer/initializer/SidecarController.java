@@ -1,9 +1,11 @@
 package io.sidecarinitializer.initializer;
 
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.http.HttpClient;
 import io.fabric8.kubernetes.client.impl.KubernetesClientImpl;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.ConfigurationService;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
@@ -128,7 +130,7 @@ public final class SidecarController implements AutoCloseable {
         config.start(SYNC_TIMEOUT);
         config.stopped().whenComplete((ignored, error) -> informerStopped("ConfigMaps in " + options.configNamespace(), error));
 
-        KubernetesClient operatorClient = mode == Mode.INITIALIZER ? includingUninitialized(client, types) : client;
+        KubernetesClient operatorClient = operatorClient(client, types);
         OutcomeReporter reporter = new OutcomeReporter(events, metrics);
         operator = newOperator(operatorClient, elect);
         for (Class<? extends WorkloadResources.WorkloadResource> type : types) {
@@ -145,22 +147,32 @@ public final class SidecarController implements AutoCloseable {
     }
 
     /**
-     * A client for the operator whose workload GETs carry includeUninitialized=true: objects with pending
-     * initializers are invisible to LIST and WATCH without it. It shares the caller's HTTP client (closing
-     * it would close the caller's too, so it is left to the caller) and has its own executor, stopped on close.
+     * The client the operator watches and patches with. It shares the caller's HTTP client (closing it would
+     * close the caller's too, so it is left to the caller) and has its own executor, stopped on close.
+     *
+     * <p>In initializer mode its workload GETs carry includeUninitialized=true: objects with pending
+     * initializers are invisible to LIST and WATCH without it.
+     *
+     * <p>Its serialization knows our carrier class for each watched kind. A watch event's object is read as
+     * whatever class is registered for its apiVersion and kind; without this that is fabric8's typed model,
+     * which the watch then converts into the carrier, object by object: a second full pass over every event.
+     * It is a serialization of its own, so the caller's client keeps reading Deployments as it did.
      */
-    private KubernetesClient includingUninitialized(KubernetesClient client,
-                                                    List<Class<? extends WorkloadResources.WorkloadResource>> types) {
+    private KubernetesClient operatorClient(KubernetesClient client,
+                                            List<Class<? extends WorkloadResources.WorkloadResource>> types) {
         ExecutorService executor = Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, "uninitialized-client");
+            Thread t = new Thread(r, "operator-client");
             t.setDaemon(true);
             return t;
         });
         resources.add(executor::shutdownNow);
-        HttpClient http = client.getHttpClient().newBuilder()
-                .addOrReplaceInterceptor(IncludeUninitialized.NAME, new IncludeUninitialized(List.copyOf(types)))
-                .build();
-        return new KubernetesClientImpl(http, client.getConfiguration(), () -> executor, client.getKubernetesSerialization());
+        HttpClient.DerivedClientBuilder http = client.getHttpClient().newBuilder();
+        if (mode == Mode.INITIALIZER) {
+            http.addOrReplaceInterceptor(IncludeUninitialized.NAME, new IncludeUninitialized(List.copyOf(types)));
+        }
+        KubernetesSerialization serialization = new KubernetesSerialization();
+        types.forEach(serialization::registerKubernetesResource);
+        return new KubernetesClientImpl(http.build(), client.getConfiguration(), () -> executor, serialization);
     }
 
     private List<Class<? extends WorkloadResources.WorkloadResource>> watchedTypes(ApiDiscovery discovery) {
@@ -192,6 +204,9 @@ public final class SidecarController implements AutoCloseable {
                     .withCloseClientOnStop(false)
                     // Primary resources are patched by us with JSON Patch; SSA is not what the initializer protocol needs.
                     .withUseSSAToPatchPrimaryResource(false)
+                    // The SDK copies each object before handing it to a reconciler, in case the reconciler changes
+                    // it. WorkloadReconciler never does (it reads a converted tree), so it gets the cached object.
+                    .withResourceCloner(SidecarController::unchanged)
                     .checkingCRDAndValidateLocalModel(false)
                     .withStopOnInformerErrorDuringStartup(true)
                     .withCacheSyncTimeout(SYNC_TIMEOUT)
@@ -208,6 +223,10 @@ public final class SidecarController implements AutoCloseable {
                         .build());
             }
         });
+    }
+
+    private static <R extends HasMetadata> R unchanged(R resource) {
+        return resource;
     }
 
     private <R extends WorkloadResources.WorkloadResource> void register(WorkloadReconciler<R> reconciler) {

@@ -6,6 +6,9 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.KubernetesResource;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.sidecarinitializer.BuildInfo;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -49,6 +52,20 @@ class InitializerModeTest extends ControllerTestSupport {
                 .isEqualTo(1);
         assertThat(count(controller, ControllerMetrics.PENDING_SEEN, "kind", "StatefulSet")).isEqualTo(1);
         assertThat(controller.meterRegistry().find(ControllerMetrics.INITIALIZATION_LATENCY).timer().count()).isEqualTo(4);
+    }
+
+    @Test
+    void readsWorkloadsIntoItsOwnClassesAndLeavesTheCallersClientAsItWas() throws InterruptedException {
+        String json = "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":\"x\"}}";
+        KubernetesClient client = api.newClient();
+        try (SidecarController c = SidecarController.start(client, options("a"))) {
+            assertThat(c.awaitReady(Poll.DEFAULT)).isTrue();
+            Manifest m = Manifest.deployment("shop", "web").pending(Manifest.OURS);
+            createAll(m);
+            assertInjected(awaitInitialized(m));
+            // The controller's watches read Deployments as its own carrier class; whoever shares the client does not.
+            assertThat(client.getKubernetesSerialization().unmarshal(json, KubernetesResource.class)).isInstanceOf(Deployment.class);
+        }
     }
 
     @Test
