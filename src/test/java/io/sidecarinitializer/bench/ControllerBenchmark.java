@@ -75,7 +75,7 @@ import org.slf4j.LoggerFactory;
  *       <i>floor</i> is the least an initializer can do on the same server, with the same client settings and
  *       the same burst: one watch, and for each ADDED object whose {@code pending[0]} is ours one JSON Patch
  *       ({@code test} pending/0/name, remove), on as many threads as java-operator-sdk reconciles with (50); no
- *       decision, no injection, no Event. Floor and controller alternate over {@code bench.rounds} (5) rounds,
+ *       decision, no injection, no Event. Floor and controller alternate over {@code bench.rounds} (7) rounds,
  *       each on a fresh server, after {@code bench.warmupRounds} (3) unreported warm-up runs of each (for the
  *       JIT). Each run starts with 100 unmeasured objects, since a running controller meets a burst with its
  *       threads and connections up; they are deleted (with any Events) before the measured burst. Medians, the
@@ -101,7 +101,8 @@ import org.slf4j.LoggerFactory;
  * {@code bench.burst} / {@code bench.process} (false skips that part), {@code bench.only} (controller or floor:
  * only that side of the burst, for profiling), {@code bench.floorEvents} (the floor also writes one Event per
  * object, to weigh what Events cost the server), {@code bench.detail} (latency split, startup request
- * timeline, class histogram).
+ * timeline, class histogram), {@code bench.window} (each measured burst's start and end on the wall clock, to cut
+ * a profile of the whole run, such as a JFR recording of this JVM, down to the measured windows).
  */
 public final class ControllerBenchmark {
     static final String OURS = InjectConfig.DEFAULT_INITIALIZER_NAME;
@@ -129,7 +130,7 @@ public final class ControllerBenchmark {
         }
         quietLogs();
         int objects = Integer.getInteger("bench.objects", 1000);
-        int rounds = Integer.getInteger("bench.rounds", 5);
+        int rounds = Integer.getInteger("bench.rounds", 7);
         int creators = Integer.getInteger("bench.creators", 4);
         int cached = Integer.getInteger("bench.cached", 10_000);
         System.out.printf(Locale.ROOT, "ControllerBenchmark: %d CPUs, Java %s, %s%n", Runtime.getRuntime().availableProcessors(),
@@ -151,7 +152,7 @@ public final class ControllerBenchmark {
 
     /** One burst: what it took and what each object waited. */
     record BurstRun(String what, int objects, double createSeconds, double totalSeconds, long[] latencyNanos, long requests,
-                    int events, double lastEventSeconds) {
+                    int events, int eventsDuringBurst, double lastEventSeconds) {
         double throughput() {
             return objects / totalSeconds;
         }
@@ -168,7 +169,8 @@ public final class ControllerBenchmark {
                             + " latency p50 %6.1f ms  p99 %6.1f ms  max %6.1f ms; %d requests to the server",
                     what, objects, createSeconds, totalSeconds, throughput(), percentileMillis(0.50), percentileMillis(0.99),
                     percentileMillis(1.0), requests) + (events == 0 ? "" : String.format(Locale.ROOT,
-                    ", %d Events, the last %.2f s after the first create", events, lastEventSeconds));
+                    ", %d Events (%d before the last object was initialized), the last %.2f s after the first create",
+                    events, eventsDuringBurst, lastEventSeconds));
         }
     }
 
@@ -300,6 +302,11 @@ public final class ControllerBenchmark {
                     Thread.sleep(2);
                 }
                 long lastDone = observer.lastDone("bench");
+                if (Boolean.getBoolean("bench.window")) {
+                    // The measured window on the wall clock (UTC), to cut a profile of the whole run down to it.
+                    System.out.println("    window " + java.time.Instant.ofEpochMilli(startMillis) + " "
+                            + java.time.Instant.ofEpochMilli(startMillis + (lastDone - start) / 1_000_000));
+                }
                 awaitQuiet(api);
                 long[] latencies = created.entrySet().stream()
                         .mapToLong(e -> Math.max(0, observer.doneAt("bench/" + e.getKey()) - e.getValue())).toArray();
@@ -329,8 +336,10 @@ public final class ControllerBenchmark {
                 }
                 List<ApiServerDispatcher.Seen> events = api.dispatcher.requests().stream()
                         .filter(r -> r.method().equals("POST") && r.path().startsWith("/api/v1/namespaces/bench/events")).toList();
+                long lastDoneMillis = startMillis + (lastDone - start) / 1_000_000;
                 return new BurstRun(what, objects, (createdAll - start) / 1e9, (lastDone - start) / 1e9, latencies,
                         api.dispatcher.requests().size() - requestsBefore, events.size(),
+                        (int) events.stream().filter(r -> r.atMillis() <= lastDoneMillis).count(),
                         (events.stream().mapToLong(ApiServerDispatcher.Seen::atMillis).max().orElse(startMillis) - startMillis) / 1e3);
             } finally {
                 observer.close();
