@@ -49,6 +49,15 @@ public final class WorkloadResources {
     static final List<WorkloadKind> EXTRA_KINDS =
             List.of(WorkloadKind.REPLICA_SET, WorkloadKind.REPLICATION_CONTROLLER, WorkloadKind.CRON_JOB);
 
+    /** An empty carrier, to fill. */
+    static <R extends WorkloadResource> R newInstance(Class<R> type) {
+        try {
+            return type.getDeclaredConstructor().newInstance();
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot create a " + type.getName(), e);
+        }
+    }
+
     static String apiVersion(Class<? extends HasMetadata> type) {
         return HasMetadata.getApiVersion(type);
     }

@@ -5,7 +5,6 @@ import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
 import io.fabric8.kubernetes.client.informers.cache.ItemStore;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
-import java.lang.reflect.InvocationTargetException;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -85,12 +84,7 @@ final class WorkloadStore<R extends WorkloadResources.WorkloadResource> implemen
     /** What java-operator-sdk and the reconciler read of an initialized object: who it is, its version and lifecycle. */
     R metadataOnly(R resource) {
         ObjectMeta meta = resource.getMetadata();
-        R slim;
-        try {
-            slim = type.getDeclaredConstructor().newInstance();
-        } catch (InstantiationException | IllegalAccessException | NoSuchMethodException | InvocationTargetException e) {
-            throw new IllegalStateException("cannot create a " + type.getName(), e);
-        }
+        R slim = WorkloadResources.newInstance(type);
         slim.setApiVersion(resource.getApiVersion());
         slim.setKind(resource.getKind());
         slim.setMetadata(new ObjectMetaBuilder()

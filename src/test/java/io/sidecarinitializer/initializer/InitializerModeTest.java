@@ -311,6 +311,8 @@ class InitializerModeTest extends ControllerTestSupport {
         assertNotInjected(awaitInitialized(m));
         assertThat(api.dispatcher.patchesTo(m.path())).extracting(ApiServerDispatcher.Seen::status).containsExactly(422, 202);
         assertThat(awaitOneEvent(m)).isEqualTo("InjectionFailed");
+        // The operator reads the server's Status, as the Event tells it.
+        assertThat(eventsAbout(m).get(0).getMessage()).contains("HTTP 422: the object is invalid (rejected by the test server)");
         assertThat(count(controller, ControllerMetrics.FAIL_OPEN, "kind", "Deployment", "cause", "rejected")).isEqualTo(1);
     }
 
