@@ -260,11 +260,14 @@ public final class WorkloadReconciler<R extends WorkloadResources.WorkloadResour
     private R patchReadingMetadata(WorkloadRef ref, List<Map<String, Object>> ops) {
         KubernetesSerialization serialization = client.getKubernetesSerialization();
         HttpClient http = client.getHttpClient();
-        HttpRequest request = http.newHttpRequestBuilder()
+        HttpRequest.Builder builder = http.newHttpRequestBuilder()
                 .uri(resourceUrl(ref.namespace(), ref.name()))
-                .patch(PatchType.JSON.getContentType(), serialization.asJson(ops))
-                .timeout(client.getConfiguration().getRequestTimeout(), TimeUnit.MILLISECONDS)
-                .build();
+                .patch(PatchType.JSON.getContentType(), serialization.asJson(ops));
+        Integer timeoutMillis = client.getConfiguration().getRequestTimeout();
+        if (timeoutMillis != null && timeoutMillis > 0) {
+            builder.timeout(timeoutMillis, TimeUnit.MILLISECONDS);
+        }
+        HttpRequest request = builder.build();
         HttpResponse<byte[]> response;
         try {
             response = http.sendAsync(request, byte[].class).get();
