@@ -236,8 +236,8 @@ public final class SidecarController implements AutoCloseable {
         InformerConfiguration<R>.Builder builder = InformerConfiguration.builder(type).withName(name)
                 // Lists in pages, so a large cluster's workloads are never all in memory at once as one list.
                 .withInformerListLimit(LIST_PAGE);
-        // Initializer mode: initialized objects are never read again, and a backlog of pending ones is kept compact.
-        reconciler.store().ifPresent(builder::withItemStore);
+        // Sized by what the reconciler reads: see WorkloadStore.
+        builder.withItemStore(reconciler.store());
         InformerConfiguration<R> informer = builder.buildForController();
         operator.register(reconciler, new ResolvedControllerConfiguration<>(
                 name,

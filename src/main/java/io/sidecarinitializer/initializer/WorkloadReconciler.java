@@ -28,7 +28,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -66,7 +65,7 @@ public final class WorkloadReconciler<R extends WorkloadResources.WorkloadResour
     private final RecentKeys pendingSeen = new RecentKeys(50_000);
     private final Clock clock;
     private final Activity activity;
-    /** The informer cache in initializer mode; null in reconcile mode, which caches whole objects. */
+    /** The informer cache: in initializer mode sized by what is pending, in reconcile mode every object as text. */
     private final WorkloadStore<R> store;
 
     WorkloadReconciler(Class<R> type, Mode mode, KubernetesClient client, ConfigWatcher config, Leadership leadership,
@@ -85,12 +84,13 @@ public final class WorkloadReconciler<R extends WorkloadResources.WorkloadResour
         this.metrics = metrics;
         this.clock = clock;
         this.activity = activity;
-        this.store = mode == Mode.INITIALIZER ? new WorkloadStore<>(type, client.getKubernetesSerialization()) : null;
+        this.store = mode == Mode.INITIALIZER ? new WorkloadStore<>(type, client.getKubernetesSerialization())
+                : WorkloadStore.everyObjectAsText(type, client.getKubernetesSerialization());
     }
 
-    /** The informer cache to register with this reconciler; empty in reconcile mode (the default cache). */
-    Optional<WorkloadStore<R>> store() {
-        return Optional.ofNullable(store);
+    /** The informer cache to register with this reconciler. */
+    WorkloadStore<R> store() {
+        return store;
     }
 
     Class<R> resourceType() {
@@ -116,8 +116,9 @@ public final class WorkloadReconciler<R extends WorkloadResources.WorkloadResour
         if (patched != null) {
             // Let the next reconciliation see our write even before the watch delivers it. In initializer mode that
             // is who it is and what is still pending: our entry is gone for good, and nothing else of the object is
-            // read once ours is not first, so the injected object is not held until its watch event arrives.
-            R after = store == null ? patched.after() : store.pendingOnly(patched.after());
+            // read once ours is not first, so the injected object is not held until its watch event arrives. In
+            // reconcile mode it is the whole object the server answered, which a reconciliation reads as it is.
+            R after = mode == Mode.INITIALIZER ? store.pendingOnly(patched.after()) : patched.after();
             context.eventSourceRetriever().getControllerEventSource()
                     .handleRecentResourceUpdate(ResourceID.fromResource(after), after, patched.before());
         }
@@ -180,7 +181,10 @@ public final class WorkloadReconciler<R extends WorkloadResources.WorkloadResour
     }
 
     private Patched<R> injectInPlace(R cached) {
-        R current = cached;
+        R current = store.whole(cached);
+        if (current == null) {
+            return null; // deleted since java-operator-sdk read its stand-in
+        }
         for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
             Map<String, Object> object = tree(current);
             ConfigWatcher.Active active = config.active();

@@ -165,4 +165,26 @@ class WorkloadStoreTest {
     private Map<String, Object> tree(WorkloadResources.AppsV1Deployment resource) {
         return serialization.convertValue(resource, Map.class);
     }
+
+    @Test
+    void inReconcileModeEveryObjectIsAStandInWhoseWholeObjectIsItsCurrentVersion() {
+        WorkloadStore<WorkloadResources.AppsV1Deployment> text =
+                WorkloadStore.everyObjectAsText(WorkloadResources.AppsV1Deployment.class, serialization);
+        WorkloadResources.AppsV1Deployment injected = deployment(Manifest.deployment("shop", "web"), "8");
+        text.put(text.getKey(injected), injected);
+
+        WorkloadResources.AppsV1Deployment standIn = text.get("shop/web");
+        assertThat(WorkloadStore.isStandIn(standIn)).isTrue();
+        assertThat(standIn.getAdditionalProperties()).doesNotContainKey("spec");
+        assertThat(standIn.getMetadata().getResourceVersion()).isEqualTo("8");
+        // Unlike initializer mode, an initialized object is read again, whole: the spec decides.
+        assertThat(tree(text.whole(standIn))).isEqualTo(tree(injected));
+
+        WorkloadResources.AppsV1Deployment edited = deployment(Manifest.deployment("shop", "web").annotate("team", "payments"), "9");
+        assertThat(WorkloadStore.isStandIn(text.put(text.getKey(edited), edited))).isTrue();
+        assertThat(tree(text.whole(standIn))).isEqualTo(tree(edited));
+        text.remove("shop/web");
+        assertThat(text.whole(standIn)).isNull();
+        assertThat(text.size()).isZero();
+    }
 }
