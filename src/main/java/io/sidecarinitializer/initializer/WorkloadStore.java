@@ -14,6 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import java.util.zip.Deflater;
+import java.util.zip.Inflater;
 import java.util.zip.InflaterInputStream;
 
 /**
@@ -45,6 +46,9 @@ final class WorkloadStore<R extends WorkloadResources.WorkloadResource> implemen
     static final int WHOLE_LIMIT = 1000;
     /** Marks a stand-in's metadata. Stand-ins never leave this process: they are never sent to the API server. */
     static final String STAND_IN = "sidecar-initializer.io/stand-in";
+
+    private static final ThreadLocal<Deflater> DEFLATER = ThreadLocal.withInitial(() -> new Deflater(Deflater.BEST_SPEED));
+    private static final ThreadLocal<Inflater> INFLATER = ThreadLocal.withInitial(Inflater::new);
 
     private final Class<R> type;
     private final KubernetesSerialization serialization;
@@ -167,23 +171,24 @@ final class WorkloadStore<R extends WorkloadResources.WorkloadResource> implemen
     }
 
     private static byte[] deflate(String json) {
-        Deflater deflater = new Deflater(Deflater.BEST_SPEED);
-        try {
-            deflater.setInput(json.getBytes(StandardCharsets.UTF_8));
-            deflater.finish();
-            ByteArrayOutputStream out = new ByteArrayOutputStream(json.length() / 4);
-            byte[] buffer = new byte[8192];
-            while (!deflater.finished()) {
-                out.write(buffer, 0, deflater.deflate(buffer));
-            }
-            return out.toByteArray();
-        } finally {
-            deflater.end();
+        // One compressor per informer thread, reset between objects: zlib's native state is allocated once,
+        // not once per object (10,000 allocations and frees of it showed in the process's RSS).
+        Deflater deflater = DEFLATER.get();
+        deflater.reset();
+        deflater.setInput(json.getBytes(StandardCharsets.UTF_8));
+        deflater.finish();
+        ByteArrayOutputStream out = new ByteArrayOutputStream(json.length() / 4);
+        byte[] buffer = new byte[8192];
+        while (!deflater.finished()) {
+            out.write(buffer, 0, deflater.deflate(buffer));
         }
+        return out.toByteArray();
     }
 
     private static InputStream inflate(byte[] deflated) {
-        return new InflaterInputStream(new ByteArrayInputStream(deflated));
+        Inflater inflater = INFLATER.get();
+        inflater.reset();
+        return new InflaterInputStream(new ByteArrayInputStream(deflated), inflater);
     }
 
     private R forget(Entry<R> previous) {
