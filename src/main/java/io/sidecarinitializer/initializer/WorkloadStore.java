@@ -102,16 +102,20 @@ final class WorkloadStore<R extends WorkloadResources.WorkloadResource> implemen
     public R put(String key, R resource) {
         Entry<R> entry;
         if (allAsText) {
-            entry = new Entry<>(standIn(resource), deflate(serialization.asJson(resource)), false);
+            entry = asText(resource);
         } else if (initialized(resource)) {
             entry = new Entry<>(metadataOnly(resource), null, false);
         } else if (whole.incrementAndGet() <= wholeLimit) {
             entry = new Entry<>(resource, null, true);
         } else {
             whole.decrementAndGet();
-            entry = new Entry<>(standIn(resource), deflate(serialization.asJson(resource)), false);
+            entry = asText(resource);
         }
         return forget(items.put(key, entry));
+    }
+
+    private Entry<R> asText(R resource) {
+        return new Entry<>(standIn(resource), deflate(serialization.asJson(resource)), false);
     }
 
     /** What java-operator-sdk and the reconciler read of an initialized object: who it is, its version and lifecycle. */
