@@ -27,8 +27,7 @@ final class IncludeUninitialized implements Interceptor {
 
     /** {@code /apis/apps/v1/deployments}, {@code /apis/apps/v1/namespaces/x/deployments/y}, {@code /api/v1/...}. */
     private static Pattern pathPattern(Class<? extends HasMetadata> type) {
-        String group = WorkloadResources.group(type);
-        String prefix = group.isEmpty() ? "/api/" + WorkloadResources.version(type) : "/apis/" + group + "/" + WorkloadResources.version(type);
+        String prefix = WorkloadResources.apiPath(type);
         return Pattern.compile(Pattern.quote(prefix) + "(/namespaces/[^/]+)?/" + Pattern.quote(WorkloadResources.plural(type)) + "(/[^/]+)?/?");
     }
 

@@ -302,9 +302,7 @@ public final class WorkloadReconciler<R extends WorkloadResources.WorkloadResour
     /** {@code <server>/apis/apps/v1/namespaces/shop/deployments/web}: names and namespaces are DNS names, safe in a path. */
     private String resourceUrl(String namespace, String name) {
         String server = client.getConfiguration().getMasterUrl();
-        String group = WorkloadResources.group(type);
-        return (server.endsWith("/") ? server : server + "/")
-                + (group.isEmpty() ? "api/" : "apis/" + group + "/") + WorkloadResources.version(type)
+        return (server.endsWith("/") ? server.substring(0, server.length() - 1) : server) + WorkloadResources.apiPath(type)
                 + "/namespaces/" + namespace + "/" + WorkloadResources.plural(type) + "/" + name;
     }
 

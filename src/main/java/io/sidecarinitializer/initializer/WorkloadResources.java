@@ -58,6 +58,12 @@ public final class WorkloadResources {
         }
     }
 
+    /** Where the API server serves the type's group and version: {@code /api/v1}, {@code /apis/apps/v1}. */
+    static String apiPath(Class<? extends HasMetadata> type) {
+        String g = group(type);
+        return (g.isEmpty() ? "/api/" : "/apis/" + g + "/") + version(type);
+    }
+
     static String apiVersion(Class<? extends HasMetadata> type) {
         return HasMetadata.getApiVersion(type);
     }
