@@ -167,6 +167,7 @@ public final class SidecarController implements AutoCloseable {
         });
         resources.add(executor::shutdownNow);
         HttpClient.DerivedClientBuilder http = client.getHttpClient().newBuilder();
+        http.addOrReplaceInterceptor(GzipResponses.NAME, new GzipResponses());
         if (mode == Mode.INITIALIZER) {
             http.addOrReplaceInterceptor(IncludeUninitialized.NAME, new IncludeUninitialized(List.copyOf(types)));
         }
