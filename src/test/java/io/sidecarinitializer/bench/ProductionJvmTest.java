@@ -11,7 +11,7 @@ class ProductionJvmTest {
         ProductionJvm jvm = ProductionJvm.fromDeployment();
 
         assertThat(jvm.flags().get(0)).isEqualTo("-XX:MaxRAM=512m");
-        assertThat(jvm.flags()).contains("-XX:+UseSerialGC", "-XX:MaxHeapFreeRatio=30", "-XX:+ExitOnOutOfMemoryError");
+        assertThat(jvm.flags()).contains("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:MaxHeapFreeRatio=30", "-XX:+ExitOnOutOfMemoryError");
         assertThat(jvm.env()).containsEntry("MALLOC_ARENA_MAX", "2").doesNotContainKey("JAVA_TOOL_OPTIONS");
     }
 }
