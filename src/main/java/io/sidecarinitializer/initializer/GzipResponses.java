@@ -89,11 +89,8 @@ public final class GzipResponses implements Interceptor {
             List<ByteBuffer> out = new ArrayList<>();
             try {
                 for (ByteBuffer chunk : chunks) {
-                    if (state == State.START && !startsGzip(chunk)) {
-                        if (chunk.remaining() == 0) {
-                            continue;
-                        }
-                        state = State.PLAIN;
+                    if (state == State.START && chunk.hasRemaining() && (chunk.get(chunk.position()) & 0xff) != 0x1f) {
+                        state = State.PLAIN; // gzip's first byte is 0x1f; JSON's is '{' or white space
                     }
                     if (state == State.PLAIN) {
                         out.add(chunk);
@@ -110,11 +107,6 @@ public final class GzipResponses implements Interceptor {
             } else {
                 downstream.consume(out, body);
             }
-        }
-
-        /** True unless the chunk's first byte shows a body that is not gzip; a gzip body's first byte is 0x1f. */
-        private boolean startsGzip(ByteBuffer chunk) {
-            return chunk.remaining() == 0 || (chunk.get(chunk.position()) & 0xff) == 0x1f;
         }
 
         private void decode(ByteBuffer chunk, List<ByteBuffer> out) throws IOException, DataFormatException {
