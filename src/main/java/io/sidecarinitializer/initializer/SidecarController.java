@@ -1,5 +1,6 @@
 package io.sidecarinitializer.initializer;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -156,7 +157,9 @@ public final class SidecarController implements AutoCloseable {
      * <p>Its serialization knows our carrier class for each watched kind. A watch event's object is read as
      * whatever class is registered for its apiVersion and kind; without this that is fabric8's typed model,
      * which the watch then converts into the carrier, object by object: a second full pass over every event.
-     * It is a serialization of its own, so the caller's client keeps reading Deployments as it did.
+     * It is a serialization of its own, so the caller's client keeps reading Deployments as it did. In reconcile
+     * mode it reads each workload as its stand-in carrying the object's compressed text
+     * ({@link WorkloadStore#readingStandIns}); whoever needs the whole object asks the store for it.
      */
     private KubernetesClient operatorClient(KubernetesClient client,
                                             List<Class<? extends WorkloadResources.WorkloadResource>> types) {
@@ -171,7 +174,11 @@ public final class SidecarController implements AutoCloseable {
         if (mode == Mode.INITIALIZER) {
             http.addOrReplaceInterceptor(IncludeUninitialized.NAME, new IncludeUninitialized(List.copyOf(types)));
         }
-        KubernetesSerialization serialization = new KubernetesSerialization();
+        ObjectMapper mapper = new ObjectMapper();
+        if (mode == Mode.RECONCILE) {
+            mapper.registerModule(WorkloadStore.readingStandIns(types)); // see WorkloadStore.everyObjectAsText
+        }
+        KubernetesSerialization serialization = new KubernetesSerialization(mapper, true);
         types.forEach(serialization::registerKubernetesResource);
         return new KubernetesClientImpl(http.build(), client.getConfiguration(), () -> executor, serialization);
     }

@@ -85,7 +85,7 @@ public final class WorkloadReconciler<R extends WorkloadResources.WorkloadResour
         this.clock = clock;
         this.activity = activity;
         this.store = mode == Mode.INITIALIZER ? new WorkloadStore<>(type, client.getKubernetesSerialization())
-                : WorkloadStore.everyObjectAsText(type, client.getKubernetesSerialization());
+                : WorkloadStore.everyObjectAsText(type);
     }
 
     /** The informer cache to register with this reconciler. */
@@ -242,7 +242,8 @@ public final class WorkloadReconciler<R extends WorkloadResources.WorkloadResour
             throw e;
         }
         log.debug("PATCH of {} at resourceVersion {} failed ({}); re-reading", ref.display(), ref.resourceVersion(), e.getCode());
-        return client.resources(type).inNamespace(ref.namespace()).withName(ref.name()).get();
+        R fresh = client.resources(type).inNamespace(ref.namespace()).withName(ref.name()).get();
+        return fresh == null ? null : store.whole(fresh); // reconcile mode reads objects as stand-ins
     }
 
     /**

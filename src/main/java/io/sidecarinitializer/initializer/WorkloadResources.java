@@ -1,5 +1,6 @@
 package io.sidecarinitializer.initializer;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Namespaced;
@@ -22,7 +23,22 @@ public final class WorkloadResources {
     private WorkloadResources() {}
 
     /** Base of every carrier: a namespaced, untyped object. */
-    public abstract static class WorkloadResource extends GenericKubernetesResource implements Namespaced {}
+    public abstract static class WorkloadResource extends GenericKubernetesResource implements Namespaced {
+        /**
+         * Reconcile mode: the whole object's JSON, deflated, when it was read off the wire as its stand-in
+         * ({@link WorkloadStore#readingStandIns}); null otherwise. Never serialized.
+         */
+        @JsonIgnore
+        private transient byte[] deflatedJson;
+
+        byte[] deflatedJson() {
+            return deflatedJson;
+        }
+
+        void deflatedJson(byte[] deflated) {
+            this.deflatedJson = deflated;
+        }
+    }
 
     /**
      * Candidate classes per kind, newest API version first; discovery picks the first one the server

@@ -2,6 +2,7 @@ package io.sidecarinitializer.initializer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.util.List;
 import java.util.Map;
@@ -169,7 +170,7 @@ class WorkloadStoreTest {
     @Test
     void inReconcileModeEveryObjectIsAStandInWhoseWholeObjectIsItsCurrentVersion() {
         WorkloadStore<WorkloadResources.AppsV1Deployment> text =
-                WorkloadStore.everyObjectAsText(WorkloadResources.AppsV1Deployment.class, serialization);
+                WorkloadStore.everyObjectAsText(WorkloadResources.AppsV1Deployment.class);
         WorkloadResources.AppsV1Deployment injected = deployment(Manifest.deployment("shop", "web"), "8");
         text.put(text.getKey(injected), injected);
 
@@ -186,5 +187,85 @@ class WorkloadStoreTest {
         text.remove("shop/web");
         assertThat(text.whole(standIn)).isNull();
         assertThat(text.size()).isZero();
+    }
+
+    /** The operator client's serialization in reconcile mode: workloads are read as stand-ins with their text. */
+    private static KubernetesSerialization readingStandIns() {
+        KubernetesSerialization reading = new KubernetesSerialization(
+                new ObjectMapper().registerModule(WorkloadStore.readingStandIns(List.of(WorkloadResources.AppsV1Deployment.class))), true);
+        reading.registerKubernetesResource(WorkloadResources.AppsV1Deployment.class);
+        return reading;
+    }
+
+    /** A Deployment as an API server sends it: every metadata field a stand-in keeps, and more it does not. */
+    private WorkloadResources.AppsV1Deployment full(String name, String resourceVersion) {
+        WorkloadResources.AppsV1Deployment d = deployment(Manifest.deployment("shop", name).pending(Manifest.OURS), resourceVersion);
+        d.getMetadata().setGeneration(3L);
+        d.getMetadata().setFinalizers(List.of("example.com/keep"));
+        d.getMetadata().setDeletionTimestamp(null);
+        d.getMetadata().setManagedFields(List.of(new io.fabric8.kubernetes.api.model.ManagedFieldsEntryBuilder()
+                .withManager("kubectl").withOperation("Update").withApiVersion("apps/v1").build()));
+        d.getMetadata().setAdditionalProperty("selfLink", "/apis/apps/v1/namespaces/shop/deployments/" + name);
+        return d;
+    }
+
+    @Test
+    void readsAnObjectOffTheWireAsTheSameStandInAStoreMakesWithItsWholeText() {
+        WorkloadStore<WorkloadResources.AppsV1Deployment> text =
+                WorkloadStore.everyObjectAsText(WorkloadResources.AppsV1Deployment.class);
+        WorkloadResources.AppsV1Deployment sent = full("web", "8");
+        String json = serialization.asJson(sent);
+
+        WorkloadResources.AppsV1Deployment read = readingStandIns().unmarshal(json, WorkloadResources.AppsV1Deployment.class);
+
+        assertThat(WorkloadStore.isStandIn(read)).isTrue();
+        assertThat(read.getAdditionalProperties()).doesNotContainKeys("spec", "status");
+        assertThat(read.getApiVersion()).isEqualTo("apps/v1");
+        assertThat(read.getKind()).isEqualTo("Deployment");
+        // The same stand-in as the store makes of the whole object (the path of objects not read this way).
+        WorkloadResources.AppsV1Deployment made = text.put("shop/web", sent) == null ? text.get("shop/web") : null;
+        assertThat(read.getMetadata()).isEqualTo(made.getMetadata());
+        assertThat(read.getMetadata().getAdditionalProperties()).containsKey("initializers").doesNotContainKey("selfLink");
+        // Its text is the whole object.
+        assertThat(tree(text.whole(read))).isEqualTo(tree(sent));
+
+        text.put("shop/web", read);
+        assertThat(text.get("shop/web")).isSameAs(read);
+        assertThat(tree(text.whole(text.get("shop/web")))).isEqualTo(tree(sent));
+    }
+
+    @Test
+    void readsListItemsAndWatchEventsAsStandIns() {
+        KubernetesSerialization reading = readingStandIns();
+        WorkloadResources.AppsV1Deployment a = full("a", "5");
+        WorkloadResources.AppsV1Deployment b = full("b", "6");
+        b.getMetadata().setLabels(Map.of());
+        b.getMetadata().setFinalizers(List.of());
+        Map<String, Object> itemA = serialization.convertValue(a, Map.class);
+        Map<String, Object> itemB = serialization.convertValue(b, Map.class);
+        itemA.remove("apiVersion"); // list items come without apiVersion and kind
+        itemA.remove("kind");
+        String list = serialization.asJson(Map.of("apiVersion", "apps/v1", "kind", "DeploymentList",
+                "metadata", Map.of("resourceVersion", "9"), "items", List.of(itemA, itemB)));
+
+        io.fabric8.kubernetes.api.model.DefaultKubernetesResourceList<WorkloadResources.AppsV1Deployment> page = reading.unmarshal(
+                new java.io.ByteArrayInputStream(list.getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+                new com.fasterxml.jackson.core.type.TypeReference<io.fabric8.kubernetes.api.model.DefaultKubernetesResourceList<WorkloadResources.AppsV1Deployment>>() {});
+        io.fabric8.kubernetes.api.model.WatchEvent event = reading.unmarshal(
+                serialization.asJson(Map.of("type", "MODIFIED", "object", a)), io.fabric8.kubernetes.api.model.WatchEvent.class);
+
+        assertThat(page.getMetadata().getResourceVersion()).isEqualTo("9");
+        assertThat(page.getItems()).allSatisfy(item -> assertThat(WorkloadStore.isStandIn(item)).isTrue());
+        assertThat(page.getItems().get(0).getApiVersion()).isNull();
+        WorkloadStore<WorkloadResources.AppsV1Deployment> text =
+                WorkloadStore.everyObjectAsText(WorkloadResources.AppsV1Deployment.class);
+        text.put("shop/b", b); // empty labels and finalizers: the same stand-in either way
+        assertThat(page.getItems().get(1).getMetadata()).isEqualTo(text.get("shop/b").getMetadata());
+        assertThat(text.whole(page.getItems().get(0))).satisfies(whole -> assertThat(tree(whole)).isEqualTo(itemA));
+        assertThat(tree(text.whole(page.getItems().get(1)))).isEqualTo(tree(b));
+        assertThat(event.getObject()).isInstanceOfSatisfying(WorkloadResources.AppsV1Deployment.class, o -> {
+            assertThat(WorkloadStore.isStandIn(o)).isTrue();
+            assertThat(tree(text.whole(o))).isEqualTo(tree(a));
+        });
     }
 }
