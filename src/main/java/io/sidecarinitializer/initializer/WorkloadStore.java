@@ -54,7 +54,8 @@ import java.util.zip.InflaterInputStream;
  *
  * <p>Reconcile mode ({@link #everyObjectAsText}) reads every object whole whenever it reconciles it, so every
  * object is kept as text behind a stand-in. Kept as objects, 10,000 injected Deployments took a 512 MiB
- * controller to an OutOfMemoryError against a real API server.
+ * controller to an OutOfMemoryError against a real API server. The operator client reads objects off the wire
+ * in this form ({@link #readingStandIns}), so they are never whole in between.
  *
  * <p>Text is kept deflated, each object on its own: the injected {@code sleep} sample's 2 KB of JSON deflates
  * to 0.8 KB; objects from a real API server, with {@code managedFields}, are larger and repeat more.
@@ -203,8 +204,9 @@ final class WorkloadStore<R extends WorkloadResources.WorkloadResource> implemen
     }
 
     /**
-     * The object to reconcile for one the cache handed out: the object itself, or for a stand-in the cache's
-     * current version of it, parsed from its text; null when the cache no longer has it (deleted).
+     * The object to reconcile for one the cache handed out (or a read returned): the object itself; for a
+     * stand-in read with its text ({@link #readingStandIns}), that text parsed; for another stand-in, the
+     * cache's current version of it, parsed from its text, or null when the cache no longer has it (deleted).
      */
     R whole(R resource) {
         if (resource.deflatedJson() != null) {

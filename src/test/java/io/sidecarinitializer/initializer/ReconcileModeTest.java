@@ -102,7 +102,7 @@ class ReconcileModeTest extends ControllerTestSupport {
 
     @Test
     void aConcurrentEditIsKeptAndTheInjectionHappensOnce() {
-        start();
+        SidecarController controller = start();
         Manifest m = Manifest.deployment("shop", "busy");
         api.dispatcher.beforeNextPatch(m.path(), server -> server.applyJsonPatch(m.path(),
                 "[{\"op\":\"add\",\"path\":\"/metadata/labels\",\"value\":{\"team\":\"payments\"}}]"));
@@ -115,6 +115,10 @@ class ReconcileModeTest extends ControllerTestSupport {
         assertInjected(tree);
         assertThat(Trees.at(tree, "metadata", "labels", "team")).isEqualTo("payments");
         assertThat(api.dispatcher.patchesTo(m.path())).extracting(ApiServerDispatcher.Seen::status).containsExactly(422, 202);
+        // The second attempt works on the object read again after the conflict; it is not reported as a failure.
+        Poll.until("the Injected Event", () -> eventsAbout(m).stream().anyMatch(e -> e.getReason().equals("Injected")));
+        assertThat(eventsAbout(m)).extracting(Event::getType).containsOnly("Normal");
+        assertThat(controller.meterRegistry().find(ControllerMetrics.INJECTIONS).tags("result", "failed").counters()).isEmpty();
     }
 
     @Test
