@@ -159,7 +159,9 @@ public final class SidecarController implements AutoCloseable {
      * which the watch then converts into the carrier, object by object: a second full pass over every event.
      * It is a serialization of its own, so the caller's client keeps reading Deployments as it did. In reconcile
      * mode it reads each workload as its stand-in carrying the object's compressed text
-     * ({@link WorkloadStore#readingStandIns}); whoever needs the whole object asks the store for it.
+     * ({@link WorkloadStore#readingStandIns}); whoever needs the whole object asks the store for it. In
+     * initializer mode it reads an initialized workload as its metadata alone
+     * ({@link WorkloadStore#readingInitializedAsMetadata}).
      */
     private KubernetesClient operatorClient(KubernetesClient client,
                                             List<Class<? extends WorkloadResources.WorkloadResource>> types) {
@@ -174,10 +176,9 @@ public final class SidecarController implements AutoCloseable {
         if (mode == Mode.INITIALIZER) {
             http.addOrReplaceInterceptor(IncludeUninitialized.NAME, new IncludeUninitialized(List.copyOf(types)));
         }
-        ObjectMapper mapper = new ObjectMapper();
-        if (mode == Mode.RECONCILE) {
-            mapper.registerModule(WorkloadStore.readingStandIns(types)); // see WorkloadStore.everyObjectAsText
-        }
+        ObjectMapper mapper = new ObjectMapper().registerModule(mode == Mode.RECONCILE
+                ? WorkloadStore.readingStandIns(types) // see WorkloadStore.everyObjectAsText
+                : WorkloadStore.readingInitializedAsMetadata(types));
         KubernetesSerialization serialization = new KubernetesSerialization(mapper, true);
         types.forEach(serialization::registerKubernetesResource);
         return new KubernetesClientImpl(http.build(), client.getConfiguration(), () -> executor, serialization);

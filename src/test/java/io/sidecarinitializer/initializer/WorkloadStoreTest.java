@@ -268,4 +268,32 @@ class WorkloadStoreTest {
             assertThat(tree(text.whole(o))).isEqualTo(tree(a));
         });
     }
+
+    @Test
+    void inInitializerModeReadsAnInitializedObjectAsItsMetadataAndAPendingOneWhole() {
+        KubernetesSerialization reading = new KubernetesSerialization(new ObjectMapper().registerModule(
+                WorkloadStore.readingInitializedAsMetadata(List.of(WorkloadResources.AppsV1Deployment.class))), true);
+        reading.registerKubernetesResource(WorkloadResources.AppsV1Deployment.class);
+        WorkloadResources.AppsV1Deployment pending = full("pending", "5");
+        WorkloadResources.AppsV1Deployment done = full("done", "6");
+        done.getMetadata().getAdditionalProperties().remove("initializers");
+        Map<String, Object> specFirst = new java.util.LinkedHashMap<>();
+        specFirst.put("spec", Map.of("replicas", 2));
+        specFirst.putAll(serialization.convertValue(done, Map.class));
+
+        WorkloadResources.AppsV1Deployment readPending = reading.unmarshal(serialization.asJson(pending), WorkloadResources.AppsV1Deployment.class);
+        WorkloadResources.AppsV1Deployment readDone = reading.unmarshal(serialization.asJson(done), WorkloadResources.AppsV1Deployment.class);
+        WorkloadResources.AppsV1Deployment readSpecFirst = reading.unmarshal(serialization.asJson(specFirst), WorkloadResources.AppsV1Deployment.class);
+        io.fabric8.kubernetes.api.model.WatchEvent event = reading.unmarshal(
+                serialization.asJson(Map.of("type", "MODIFIED", "object", pending)), io.fabric8.kubernetes.api.model.WatchEvent.class);
+
+        // Pending: exactly what Jackson reads without the module.
+        assertThat(readPending).isEqualTo(serialization.unmarshal(serialization.asJson(pending), WorkloadResources.AppsV1Deployment.class));
+        assertThat(readPending.getAdditionalProperties()).containsKey("spec");
+        assertThat(event.getObject()).isEqualTo(readPending);
+        // Initialized: what the store keeps of it, whichever comes first, spec or metadata.
+        assertThat(readDone).isEqualTo(store.metadataOnly(done));
+        assertThat(readDone.getAdditionalProperties()).isEmpty();
+        assertThat(readSpecFirst).isEqualTo(store.metadataOnly(done));
+    }
 }
