@@ -6,6 +6,9 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.JavaType;
+import com.fasterxml.jackson.databind.JsonDeserializer;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.deser.ResolvableDeserializer;
 import com.fasterxml.jackson.databind.deser.std.StdDeserializer;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.type.TypeFactory;
@@ -136,15 +139,25 @@ final class WorkloadStore<R extends WorkloadResources.WorkloadResource> implemen
     }
 
     /** Reads one carrier: the start of the object is checked here, its fields are read by {@link #read}. */
-    private abstract static class CarrierReader<R extends WorkloadResources.WorkloadResource> extends StdDeserializer<R> {
+    private abstract static class CarrierReader<R extends WorkloadResources.WorkloadResource> extends StdDeserializer<R>
+            implements ResolvableDeserializer {
         /** A value read as Jackson reads a field it has no type for: a plain tree of maps, lists and scalars. */
         static final JavaType ANY = TypeFactory.defaultInstance().constructType(Object.class);
 
         final Class<R> type;
+        /** Looked up once ({@link #resolve}), not per object: per object the lookups cost a third of a parse. */
+        JsonDeserializer<Object> anyReader;
+        JsonDeserializer<Object> metadataReader;
 
         CarrierReader(Class<R> type) {
             super(type);
             this.type = type;
+        }
+
+        @Override
+        public void resolve(DeserializationContext ctxt) throws JsonMappingException {
+            anyReader = ctxt.findRootValueDeserializer(ANY);
+            metadataReader = ctxt.findRootValueDeserializer(ctxt.constructType(ObjectMeta.class));
         }
 
         @Override
@@ -451,10 +464,11 @@ final class WorkloadStore<R extends WorkloadResources.WorkloadResource> implemen
                 String field = p.currentName();
                 p.nextToken();
                 switch (field) {
-                    case "apiVersion" -> resource.setApiVersion(ctxt.readValue(p, String.class));
-                    case "kind" -> resource.setKind(ctxt.readValue(p, String.class));
+                    case "apiVersion" -> resource.setApiVersion(p.getValueAsString());
+                    case "kind" -> resource.setKind(p.getValueAsString());
                     case "metadata" -> {
-                        resource.setMetadata(ctxt.readValue(p, ObjectMeta.class));
+                        resource.setMetadata(p.currentToken() == JsonToken.VALUE_NULL ? null
+                                : (ObjectMeta) metadataReader.deserialize(p, ctxt));
                         if (resource.getMetadata() != null && initialized(resource)) {
                             while (p.nextToken() == JsonToken.FIELD_NAME) {
                                 p.nextToken();
@@ -463,7 +477,8 @@ final class WorkloadStore<R extends WorkloadResources.WorkloadResource> implemen
                             return metadataOnly(type, resource);
                         }
                     }
-                    default -> resource.setAdditionalProperty(field, ctxt.readValue(p, ANY));
+                    default -> resource.setAdditionalProperty(field,
+                            p.currentToken() == JsonToken.VALUE_NULL ? null : anyReader.deserialize(p, ctxt));
                 }
             }
             return resource;
