@@ -452,7 +452,6 @@ final class WorkloadStore<R extends WorkloadResources.WorkloadResource> implemen
      * are skipped and it is returned as {@link #metadataOnly}.
      */
     static final class InitializedAsMetadataReader<R extends WorkloadResources.WorkloadResource> extends CarrierReader<R> {
-
         InitializedAsMetadataReader(Class<R> type) {
             super(type);
         }
