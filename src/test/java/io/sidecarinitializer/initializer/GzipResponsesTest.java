@@ -12,14 +12,12 @@ import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.http.AsyncBody;
-import io.fabric8.kubernetes.client.http.HttpRequest;
 import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -32,7 +30,6 @@ import java.util.stream.IntStream;
 import java.util.zip.CRC32;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
-import org.mockito.Mockito;
 
 class GzipResponsesTest {
     private static final byte[] JSON = json(3000);
@@ -233,9 +230,6 @@ class GzipResponsesTest {
     }
 
     private static boolean applies(String method, String uri) {
-        HttpRequest request = Mockito.mock(HttpRequest.class);
-        Mockito.when(request.method()).thenReturn(method);
-        Mockito.when(request.uri()).thenReturn(URI.create(uri));
-        return GzipResponses.applies(request);
+        return GzipResponses.applies(Requests.of(method, uri));
     }
 }

@@ -2,11 +2,9 @@ package io.sidecarinitializer.initializer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fabric8.kubernetes.client.http.HttpRequest;
 import java.net.URI;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.mockito.Mockito;
 
 class IncludeUninitializedTest {
     private final IncludeUninitialized interceptor = new IncludeUninitialized(List.of(
@@ -42,9 +40,6 @@ class IncludeUninitializedTest {
     }
 
     private boolean applies(String method, String uri) {
-        HttpRequest request = Mockito.mock(HttpRequest.class);
-        Mockito.when(request.method()).thenReturn(method);
-        Mockito.when(request.uri()).thenReturn(URI.create(uri));
-        return interceptor.applies(request);
+        return interceptor.applies(Requests.of(method, uri));
     }
 }
