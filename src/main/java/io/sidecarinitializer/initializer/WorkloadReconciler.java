@@ -1,25 +1,17 @@
 package io.sidecarinitializer.initializer;
 
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
-import io.fabric8.kubernetes.client.dsl.internal.OperationSupport;
-import io.fabric8.kubernetes.client.http.HttpClient;
-import io.fabric8.kubernetes.client.http.HttpRequest;
-import io.fabric8.kubernetes.client.http.HttpResponse;
-import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.sidecarinitializer.inject.Injection;
 import io.sidecarinitializer.inject.WorkloadKind;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -28,8 +20,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -157,7 +147,7 @@ public final class WorkloadReconciler<R extends WorkloadResources.WorkloadResour
             ops.addAll(plan.injectionOps());
             ops.addAll(pending.removeFirstOps(ours));
             try {
-                R after = patchReadingMetadata(ref, ops);
+                R after = patch(current, ops);
                 reporter.initialized(ref, plan.outcome());
                 recordLatency(ref);
                 return new Patched<>(current, after);
@@ -247,64 +237,15 @@ public final class WorkloadReconciler<R extends WorkloadResources.WorkloadResour
     }
 
     /**
-     * One JSON Patch, through fabric8's DSL, which reads back the whole object. It is given the object's name and
-     * namespace only: a whole object would be copied before the PATCH, and no object at all costs a GET.
+     * One JSON Patch, through fabric8's DSL. It is given the object's name and namespace only: a whole object would
+     * be copied before the PATCH, and no object at all costs a GET. The answer is read as the operator client
+     * reads every workload: in initializer mode an initialized one as its metadata alone, in reconcile mode as a
+     * stand-in with its text (see {@link WorkloadStore}).
      */
     private R patch(R target, List<Map<String, Object>> ops) {
         String body = client.getKubernetesSerialization().asJson(ops);
         return client.resources(type).inNamespace(target.getMetadata().getNamespace()).resource(nameOnly(target.getMetadata()))
                 .patch(PatchContext.of(PatchType.JSON), body);
-    }
-
-    /**
-     * Initializer mode: one JSON Patch, of which only the answer's metadata is read. The cache keeps no more of an
-     * initialized object ({@link WorkloadStore#pendingOnly}), and the injected object the server sends back is
-     * three times the size of what was created, so reading it whole, as the DSL does, is work thrown away. A
-     * refusal is the same {@link KubernetesClientException}, with the server's Status, as the DSL's.
-     */
-    private R patchReadingMetadata(WorkloadRef ref, List<Map<String, Object>> ops) {
-        KubernetesSerialization serialization = client.getKubernetesSerialization();
-        HttpClient http = client.getHttpClient();
-        HttpRequest.Builder builder = http.newHttpRequestBuilder()
-                .uri(resourceUrl(ref.namespace(), ref.name()))
-                .patch(PatchType.JSON.getContentType(), serialization.asJson(ops));
-        Integer timeoutMillis = client.getConfiguration().getRequestTimeout();
-        if (timeoutMillis != null && timeoutMillis > 0) {
-            builder.timeout(timeoutMillis, TimeUnit.MILLISECONDS);
-        }
-        HttpRequest request = builder.build();
-        HttpResponse<byte[]> response;
-        try {
-            response = http.sendAsync(request, byte[].class).get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw OperationSupport.requestException(request, e);
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof KubernetesClientException k ? k : OperationSupport.requestException(request, e.getCause(), null);
-        }
-        if (!response.isSuccessful()) {
-            throw OperationSupport.requestFailure(request, OperationSupport.createStatus(response, serialization));
-        }
-        MetadataOnly answer = serialization.unmarshal(new ByteArrayInputStream(response.body()), MetadataOnly.class);
-        if (answer == null || answer.metadata() == null) {
-            throw OperationSupport.requestException(request, new IOException("the answer to the PATCH has no metadata"));
-        }
-        R after = WorkloadResources.newInstance(type);
-        after.setApiVersion(WorkloadResources.apiVersion(type));
-        after.setKind(kind.kind());
-        after.setMetadata(answer.metadata());
-        return after;
-    }
-
-    /** An object's metadata, and nothing else of it: Jackson skips the rest without building it. */
-    @JsonIgnoreProperties(ignoreUnknown = true)
-    record MetadataOnly(ObjectMeta metadata) {}
-
-    /** {@code <server>/apis/apps/v1/namespaces/shop/deployments/web}: names and namespaces are DNS names, safe in a path. */
-    private String resourceUrl(String namespace, String name) {
-        String server = client.getConfiguration().getMasterUrl();
-        return (server.endsWith("/") ? server.substring(0, server.length() - 1) : server) + WorkloadResources.apiPath(type)
-                + "/namespaces/" + namespace + "/" + WorkloadResources.plural(type) + "/" + name;
     }
 
     private R nameOnly(ObjectMeta meta) {
