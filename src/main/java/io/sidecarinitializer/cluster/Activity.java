@@ -15,13 +15,15 @@ public final class Activity {
     private final AtomicInteger running = new AtomicInteger();
     private volatile long lastEnded = System.nanoTime() - QUIET_AFTER.toNanos();
 
-    public void begin() {
+    /** Runs one reconciliation's work, counted as activity. */
+    void during(Runnable work) {
         running.incrementAndGet();
-    }
-
-    public void end() {
-        lastEnded = System.nanoTime();
-        running.decrementAndGet();
+        try {
+            work.run();
+        } finally {
+            lastEnded = System.nanoTime();
+            running.decrementAndGet();
+        }
     }
 
     boolean busy() {

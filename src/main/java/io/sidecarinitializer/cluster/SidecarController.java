@@ -1,64 +1,29 @@
 package io.sidecarinitializer.cluster;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.http.HttpClient;
-import io.fabric8.kubernetes.client.impl.KubernetesClientImpl;
-import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.javaoperatorsdk.operator.Operator;
-import io.javaoperatorsdk.operator.api.config.ConfigurationService;
-import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
-import io.javaoperatorsdk.operator.api.config.ResolvedControllerConfiguration;
-import io.javaoperatorsdk.operator.api.config.informer.InformerConfiguration;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
-import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
-import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
-import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.sidecarinitializer.initializer.IncludeUninitialized;
-import io.sidecarinitializer.initializer.WorkloadReconciler;
-import io.sidecarinitializer.inject.WorkloadKind;
-import io.sidecarinitializer.kube.GzipResponses;
 import io.sidecarinitializer.kube.WorkloadResources;
-import io.sidecarinitializer.kube.WorkloadStore;
 import java.io.IOException;
-import java.net.ConnectException;
-import java.net.UnknownHostException;
-import java.nio.channels.UnresolvedAddressException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The running initializer controller (SPEC §5): a java-operator-sdk operator with one
- * {@link WorkloadReconciler} per workload kind, the configuration watch, leader election, Events, metrics
+ * The running controller (SPEC §5): a java-operator-sdk operator with one reconciler of the mode's front per
+ * workload kind ({@link WorkloadOperator}), the configuration watch, leader election, Events, metrics
  * and the probe endpoint. Start it with {@link #start}; {@link #close} stops all of it and never exits the
  * JVM, so the CLI, the demo, the benchmark and tests share this entry point.
  */
 public final class SidecarController implements AutoCloseable {
-    /** How long startup waits for the first list of each informer. */
-    static final Duration SYNC_TIMEOUT = Duration.ofSeconds(60);
-    /** Objects per page when an informer lists its kind (limit/continue; servers before 1.9 answer with one page). */
-    static final long LIST_PAGE = 500;
-    /** Periodic re-reconciliation, so a config edit eventually reaches existing workloads in reconcile mode. */
-    static final Duration RESYNC = Duration.ofMinutes(10);
     private static final Logger log = LoggerFactory.getLogger(SidecarController.class);
 
     private final ControllerOptions options;
@@ -70,7 +35,6 @@ public final class SidecarController implements AutoCloseable {
     private ConfigWatcher config;
     private Operator operator;
     private ProbeServer http;
-    private List<String> watched = List.of();
     private final CompletableFuture<String> stopped = new CompletableFuture<>();
     private volatile boolean started;
     private volatile boolean closed;
@@ -98,25 +62,25 @@ public final class SidecarController implements AutoCloseable {
             return controller;
         } catch (RuntimeException | IOException e) {
             controller.close();
-            throw e instanceof StartupException s ? s : new StartupException(explain(e, client), e);
+            throw e instanceof StartupException s ? s : new StartupException(StartupErrors.explain(e, client), e);
         } catch (Exception e) {
             controller.close();
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
-            throw new StartupException(explain(e, client), e);
+            throw new StartupException(StartupErrors.explain(e, client), e);
         }
     }
 
     private void run(KubernetesClient client, Clock clock) throws Exception {
         if (options.httpPort() != ControllerOptions.NO_HTTP) {
-            resources.add(bindJvmMetrics(registry));
+            resources.add(ControllerMetrics.bindJvm(registry));
             http = ProbeServer.start(options.httpPort(), registry, this::isReady, this::readiness);
             resources.add(http);
         }
         ApiDiscovery discovery = new ApiDiscovery(client);
         mode = discovery.resolve(options.mode());
-        List<Class<? extends WorkloadResources.WorkloadResource>> types = watchedTypes(discovery);
+        List<Class<? extends WorkloadResources.WorkloadResource>> types = WatchedKinds.choose(discovery, options.allKinds());
         boolean elect = options.leaderElection();
         if (elect && !discovery.servesLeases()) {
             log.warn("The API server does not serve {} leases (Kubernetes before 1.14); leader election is off. "
@@ -133,140 +97,29 @@ public final class SidecarController implements AutoCloseable {
         resources.add(events);
         config = new ConfigWatcher(client, options.configNamespace(), options.configMapName(), metrics, events);
         resources.add(config);
-        config.start(SYNC_TIMEOUT);
+        config.start(WorkloadOperator.SYNC_TIMEOUT);
         config.stopped().whenComplete((ignored, error) -> informerStopped("ConfigMaps in " + options.configNamespace(), error));
 
-        KubernetesClient operatorClient = operatorClient(client, types);
-        OutcomeReporter reporter = new OutcomeReporter(events, metrics);
-        operator = newOperator(operatorClient, elect);
-        for (Class<? extends WorkloadResources.WorkloadResource> type : types) {
-            register(new WorkloadReconciler<>(type, mode, operatorClient, config, leadership, reporter, metrics, clock, activity));
-        }
-        log.atInfo()
-                .addKeyValue("mode", mode.flag())
-                .log("Starting the sidecar controller in {} mode as {}: watching {} in all namespaces; config {}/{}; {}",
-                        mode.flag(), options.identity(), watched, options.configNamespace(), options.configMapName(),
-                        elect ? "leader election on Lease " + options.configNamespace() + "/" + options.leaseName() : "no leader election");
-        operator.start();
-        started = true;
-        log.info("Sidecar controller started; every workload informer has listed its objects");
-    }
-
-    /**
-     * The client the operator watches and patches with. It shares the caller's HTTP client (closing it would
-     * close the caller's too, so it is left to the caller) and has its own executor, stopped on close.
-     *
-     * <p>In initializer mode its workload GETs carry includeUninitialized=true: objects with pending
-     * initializers are invisible to LIST and WATCH without it.
-     *
-     * <p>Its serialization knows our carrier class for each watched kind. A watch event's object is read as
-     * whatever class is registered for its apiVersion and kind; without this that is fabric8's typed model,
-     * which the watch then converts into the carrier, object by object: a second full pass over every event.
-     * It is a serialization of its own, so the caller's client keeps reading Deployments as it did. In reconcile
-     * mode it reads each workload as its stand-in carrying the object's compressed text
-     * ({@link WorkloadStore#readingStandIns}); whoever needs the whole object asks the store for it. In
-     * initializer mode it reads an initialized workload as its metadata alone
-     * ({@link WorkloadStore#readingInitializedAsMetadata}).
-     */
-    private KubernetesClient operatorClient(KubernetesClient client,
-                                            List<Class<? extends WorkloadResources.WorkloadResource>> types) {
         ExecutorService executor = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "operator-client");
             t.setDaemon(true);
             return t;
         });
         resources.add(executor::shutdownNow);
-        HttpClient.DerivedClientBuilder http = client.getHttpClient().newBuilder();
-        http.addOrReplaceInterceptor(GzipResponses.NAME, new GzipResponses());
-        if (mode == Mode.INITIALIZER) {
-            http.addOrReplaceInterceptor(IncludeUninitialized.NAME, new IncludeUninitialized(List.copyOf(types)));
+        KubernetesClient operatorClient = WorkloadOperator.client(client, mode, types, executor);
+        FrontServices services = new FrontServices(config, leadership, new OutcomeReporter(events, metrics), metrics, activity, clock);
+        operator = WorkloadOperator.create(operatorClient, options, leadership, elect, this::informerStopped);
+        for (Class<? extends WorkloadResources.WorkloadResource> type : types) {
+            WorkloadOperator.register(operator, mode, type, operatorClient, services);
         }
-        ObjectMapper mapper = new ObjectMapper().registerModule(mode == Mode.RECONCILE
-                ? WorkloadStore.readingStandIns(types) // see WorkloadStore.everyObjectAsText
-                : WorkloadStore.readingInitializedAsMetadata(types));
-        KubernetesSerialization serialization = new KubernetesSerialization(mapper, true);
-        types.forEach(serialization::registerKubernetesResource);
-        return new KubernetesClientImpl(http.build(), client.getConfiguration(), () -> executor, serialization);
-    }
-
-    private List<Class<? extends WorkloadResources.WorkloadResource>> watchedTypes(ApiDiscovery discovery) {
-        List<WorkloadKind> kinds = new ArrayList<>(WorkloadResources.DEFAULT_KINDS);
-        if (options.allKinds()) {
-            kinds.addAll(WorkloadResources.EXTRA_KINDS);
-        }
-        List<Class<? extends WorkloadResources.WorkloadResource>> types = new ArrayList<>();
-        List<String> names = new ArrayList<>();
-        for (WorkloadKind kind : kinds) {
-            Optional<Class<? extends WorkloadResources.WorkloadResource>> type = discovery.carrierFor(kind);
-            if (type.isEmpty()) {
-                log.warn("The API server serves none of {} for {}; not watching them", kind.apiVersions(), kind.kind());
-                continue;
-            }
-            types.add(type.get());
-            names.add(WorkloadResources.qualifiedResource(type.get()) + "/" + WorkloadResources.version(type.get()));
-        }
-        if (types.isEmpty()) {
-            throw new StartupException("the API server serves none of the workload kinds " + kinds);
-        }
-        watched = List.copyOf(names);
-        return types;
-    }
-
-    private Operator newOperator(KubernetesClient operatorClient, boolean elect) {
-        return new Operator(o -> {
-            o.withKubernetesClient(operatorClient)
-                    .withCloseClientOnStop(false)
-                    // Primary resources are patched by us with JSON Patch; SSA is not what the initializer protocol needs.
-                    .withUseSSAToPatchPrimaryResource(false)
-                    // The SDK copies each object before handing it to a reconciler, in case the reconciler changes
-                    // it. WorkloadReconciler never does (it reads a converted tree), so it gets the cached object.
-                    .withResourceCloner(SidecarController::unchanged)
-                    .checkingCRDAndValidateLocalModel(false)
-                    .withStopOnInformerErrorDuringStartup(true)
-                    .withCacheSyncTimeout(SYNC_TIMEOUT)
-                    // The SDK's default handler exits the JVM; we report through stopped() instead.
-                    .withInformerStoppedHandler((informer, error) -> informerStopped(String.valueOf(informer), error));
-            if (elect) {
-                o.withLeaderElectionConfiguration(LeaderElectionConfigurationBuilder
-                        .aLeaderElectionConfiguration(options.leaseName())
-                        .withLeaseNamespace(options.configNamespace())
-                        .withIdentity(options.identity())
-                        .withLeaderCallbacks(leadership.callbacks())
-                        // A library must not exit the JVM; Leadership stops our PATCHes and tells the command.
-                        .withExitOnStopLeading(false)
-                        .build());
-            }
-        });
-    }
-
-    private static <R extends HasMetadata> R unchanged(R resource) {
-        return resource;
-    }
-
-    private <R extends WorkloadResources.WorkloadResource> void register(WorkloadReconciler<R> reconciler) {
-        ConfigurationService service = operator.getConfigurationService();
-        Class<R> type = reconciler.resourceType();
-        String name = "sidecar-" + WorkloadResources.plural(type);
-        InformerConfiguration<R>.Builder builder = InformerConfiguration.builder(type).withName(name)
-                // Lists in pages, so a large cluster's workloads are never all in memory at once as one list.
-                .withInformerListLimit(LIST_PAGE);
-        // Sized by what the reconciler reads: see WorkloadStore.
-        builder.withItemStore(reconciler.store());
-        InformerConfiguration<R> informer = builder.buildForController();
-        operator.register(reconciler, new ResolvedControllerConfiguration<>(
-                name,
-                false, // pending initializers live in metadata, which does not bump generation
-                WorkloadReconciler.class.getCanonicalName(),
-                null, // default retry with back-off
-                null, // default rate limiter
-                RESYNC,
-                null, // no finalizer: WorkloadReconciler is no Cleaner
-                Map.of(),
-                name,
-                service,
-                informer,
-                false,
-                null));
+        log.atInfo()
+                .addKeyValue("mode", mode.flag())
+                .log("Starting the sidecar controller in {} mode as {}: watching {} in all namespaces; config {}/{}; {}",
+                        mode.flag(), options.identity(), WatchedKinds.names(types), options.configNamespace(), options.configMapName(),
+                        elect ? "leader election on Lease " + options.configNamespace() + "/" + options.leaseName() : "no leader election");
+        operator.start();
+        started = true;
+        log.info("Sidecar controller started; every workload informer has listed its objects");
     }
 
     /** Informers synced and a configuration decided; a standby replica (not leader) is ready too. */
@@ -285,22 +138,6 @@ public final class SidecarController implements AutoCloseable {
             Thread.sleep(20);
         }
         return true;
-    }
-
-    /**
-     * The JVM's own gauges on /metrics (heap and non-heap by pool, GC pauses, threads, classes, CPU, uptime, open
-     * files), so a memory limit can be sized from what the controller uses. Closing it removes the GC listener.
-     */
-    private static AutoCloseable bindJvmMetrics(MeterRegistry registry) {
-        new JvmMemoryMetrics().bindTo(registry);
-        new JvmThreadMetrics().bindTo(registry);
-        new ClassLoaderMetrics().bindTo(registry);
-        new ProcessorMetrics().bindTo(registry);
-        new UptimeMetrics().bindTo(registry);
-        new FileDescriptorMetrics().bindTo(registry);
-        JvmGcMetrics gc = new JvmGcMetrics();
-        gc.bindTo(registry);
-        return gc;
     }
 
     /** The Prometheus registry behind /metrics. */
@@ -381,43 +218,5 @@ public final class SidecarController implements AutoCloseable {
         if (started) {
             log.info("Sidecar controller stopped");
         }
-    }
-
-    /** A message an operator can act on: which server, which verb and resource. */
-    static String explain(Throwable error, KubernetesClient client) {
-        String server = client.getConfiguration().getMasterUrl();
-        for (Throwable t = error; t != null; t = t.getCause()) {
-            if (t instanceof KubernetesClientException k && k.getCode() == 403) {
-                return "forbidden: " + statusMessage(k);
-            }
-            if (t instanceof KubernetesClientException k && k.getCode() == 401) {
-                return "unauthorized: the API server at " + server + " rejected our credentials: " + statusMessage(k);
-            }
-            if (t instanceof ConnectException) {
-                return "cannot reach the API server at " + server + ": connection refused"
-                        + (t.getMessage() == null ? "" : " (" + t.getMessage() + ")");
-            }
-            if (t instanceof UnknownHostException || t instanceof UnresolvedAddressException) {
-                return "cannot reach the API server at " + server + ": unknown host" + (t.getMessage() == null ? "" : " " + t.getMessage());
-            }
-            if (t instanceof SSLException) {
-                return "cannot reach the API server at " + server + ": TLS failed: " + t.getMessage();
-            }
-        }
-        StringBuilder message = new StringBuilder();
-        for (Throwable t = error; t != null; t = t.getCause()) {
-            String m = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
-            if (message.indexOf(m) < 0) {
-                message.append(message.isEmpty() ? "" : ": ").append(m);
-            }
-        }
-        return "cannot start the controller against " + server + ": " + message;
-    }
-
-    private static String statusMessage(KubernetesClientException e) {
-        if (e.getStatus() != null && e.getStatus().getMessage() != null) {
-            return e.getStatus().getMessage();
-        }
-        return e.getMessage();
     }
 }

@@ -26,7 +26,7 @@ public final class WorkloadResources {
     public abstract static class WorkloadResource extends GenericKubernetesResource implements Namespaced {
         /**
          * Reconcile mode: the whole object's JSON, deflated, when it was read off the wire as its stand-in
-         * ({@link WorkloadStore#readingStandIns}); null otherwise. Never serialized.
+         * ({@link TextStore#reader}); null otherwise. Never serialized.
          */
         @JsonIgnore
         private transient byte[] deflatedJson;

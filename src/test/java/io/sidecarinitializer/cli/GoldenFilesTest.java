@@ -23,7 +23,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.yaml.snakeyaml.Yaml;
 
 /** kube-inject over every golden case: byte-exact output, idempotence, and "injection only adds". */
-class GoldenFilesTest {
+public class GoldenFilesTest {
     private static final String STATUS = "sidecar.istio.io/status";
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -186,7 +186,7 @@ class GoldenFilesTest {
         return List.of(args).stream().filter(a -> !a.equals(drop)).toArray(String[]::new);
     }
 
-    static List<Object> documents(Path file, String text) throws IOException {
+    public static List<Object> documents(Path file, String text) throws IOException {
         if (file.toString().endsWith(".json")) {
             return List.of(JSON.readValue(text, Object.class));
         }
@@ -197,7 +197,7 @@ class GoldenFilesTest {
 
     /** The document itself, or the items of a {@code kind: List}. */
     @SuppressWarnings("unchecked")
-    static List<Object> objects(Object document) {
+    public static List<Object> objects(Object document) {
         if (document instanceof Map<?, ?> m && "List".equals(m.get("kind")) && m.get("items") instanceof List<?> items) {
             return (List<Object>) items;
         }

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.Event;
 import io.micrometer.core.instrument.Counter;
+import io.sidecarinitializer.testing.Poll;
+import io.sidecarinitializer.testing.Trees;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -3,6 +3,7 @@ package io.sidecarinitializer.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.sidecarinitializer.testing.Poll;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

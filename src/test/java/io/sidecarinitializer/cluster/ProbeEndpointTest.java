@@ -2,6 +2,7 @@ package io.sidecarinitializer.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sidecarinitializer.testing.Poll;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

@@ -7,6 +7,8 @@ import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
+import io.sidecarinitializer.testing.Poll;
+import io.sidecarinitializer.testing.Trees;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.util.Map;

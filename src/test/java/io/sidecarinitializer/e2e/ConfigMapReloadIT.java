@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sidecarinitializer.BuildInfo;
+import io.sidecarinitializer.testing.Poll;
+import io.sidecarinitializer.testing.Trees;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -71,7 +73,7 @@ class ConfigMapReloadIT {
         Map<String, Object> after = createDeployment("after-edit");
         Injection.assertInjected(after, awaitInjected("after-edit"), edited, version);
         // The workload injected before the edit keeps its sidecar (already injected), and nothing restarted.
-        assertThat(Tree.string(Tree.container(Tree.podTemplate(kubectl.yaml("get", "deployment", "before-edit", "-n", namespace)),
+        assertThat(Trees.string(Trees.container(Trees.podTemplate(kubectl.yaml("get", "deployment", "before-edit", "-n", namespace)),
                 "istio-proxy"), "image")).isEqualTo(shipped);
         controller.assertAlive();
         assertThat(controller.pid()).isEqualTo(pid);
@@ -92,15 +94,15 @@ class ConfigMapReloadIT {
         String brokenConfig = goodConfig.replaceFirst("(?m)^(\\s*proxyImage:\\s*)\\S+", "$1" + bad)
                 .replaceFirst("(?m)^(\\s*policy:\\s*)\\S+", "$1sometimes");
         assertThat(brokenConfig).contains("policy: sometimes").contains(bad);
-        String brokenVersion = Tree.string(patchConfig(brokenConfig), "metadata", "resourceVersion");
+        String brokenVersion = Trees.string(patchConfig(brokenConfig), "metadata", "resourceVersion");
 
         Map<String, Object> warning = Poll.value("a Warning Event on ConfigMap istio-system/istio-inject for resourceVersion "
                 + brokenVersion, PROCESSING, () -> Events.about(Events.ours(kubectl, "istio-system"), "ConfigMap", "istio-inject").stream()
-                .filter(e -> brokenVersion.equals(Tree.string(e, "involvedObject", "resourceVersion")))
+                .filter(e -> brokenVersion.equals(Trees.string(e, "involvedObject", "resourceVersion")))
                 .findFirst().orElse(null));
-        assertThat(Tree.string(warning, "type")).isEqualTo("Warning");
-        assertThat(Tree.string(warning, "reason")).isEqualTo("InvalidConfig");
-        assertThat(Tree.string(warning, "message")).contains("policy").contains("sometimes")
+        assertThat(Trees.string(warning, "type")).isEqualTo("Warning");
+        assertThat(Trees.string(warning, "reason")).isEqualTo("InvalidConfig");
+        assertThat(Trees.string(warning, "message")).contains("policy").contains("sometimes")
                 .contains("the last good configuration stays in force");
         assertThat(controller.log()).contains("Invalid ConfigMap istio-system/istio-inject (data.config field policy)");
         var readyz = controller.readyz();
@@ -132,7 +134,7 @@ class ConfigMapReloadIT {
         return Poll.value("deployment " + namespace + "/" + name + " to be injected", PROCESSING, () -> {
             controller.assertAlive();
             Map<String, Object> live = kubectl.yaml("get", "deployment", name, "-n", namespace);
-            return Tree.annotation(live, Tree.STATUS_ANNOTATION) != null ? live : null;
+            return Trees.annotation(live, Trees.STATUS_ANNOTATION) != null ? live : null;
         });
     }
 

@@ -3,6 +3,7 @@ package io.sidecarinitializer.e2e;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sidecarinitializer.testing.Poll;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,5 +1,6 @@
 package io.sidecarinitializer.e2e;
 
+import io.sidecarinitializer.testing.Trees;
 import java.util.List;
 import java.util.Map;
 
@@ -10,22 +11,22 @@ final class Events {
     private Events() {}
 
     static List<Map<String, Object>> in(Kubectl kubectl, String namespace) {
-        return Tree.list(kubectl.json("get", "events", "-n", namespace), "items");
+        return Trees.list(kubectl.json("get", "events", "-n", namespace), "items");
     }
 
     /** Events our controller wrote (source.component), in that namespace. */
     static List<Map<String, Object>> ours(Kubectl kubectl, String namespace) {
-        return in(kubectl, namespace).stream().filter(e -> COMPONENT.equals(Tree.string(e, "source", "component"))).toList();
+        return in(kubectl, namespace).stream().filter(e -> COMPONENT.equals(Trees.string(e, "source", "component"))).toList();
     }
 
     static List<Map<String, Object>> about(List<Map<String, Object>> events, String kind, String name) {
         return events.stream()
-                .filter(e -> kind.equals(Tree.string(e, "involvedObject", "kind")) && name.equals(Tree.string(e, "involvedObject", "name")))
+                .filter(e -> kind.equals(Trees.string(e, "involvedObject", "kind")) && name.equals(Trees.string(e, "involvedObject", "name")))
                 .toList();
     }
 
     static String describe(Map<String, Object> event) {
-        return Tree.string(event, "type") + " " + Tree.string(event, "reason") + " on " + Tree.string(event, "involvedObject", "kind")
-                + " " + Tree.string(event, "involvedObject", "name") + ": " + Tree.string(event, "message");
+        return Trees.string(event, "type") + " " + Trees.string(event, "reason") + " on " + Trees.string(event, "involvedObject", "kind")
+                + " " + Trees.string(event, "involvedObject", "name") + ": " + Trees.string(event, "message");
     }
 }

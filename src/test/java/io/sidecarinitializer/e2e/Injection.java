@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sidecarinitializer.testing.Trees;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -16,7 +17,7 @@ final class Injection {
 
     /** The status annotation's JSON, or null when there is none. */
     static Map<String, Object> status(Map<String, Object> workload) {
-        String text = Tree.annotation(workload, Tree.STATUS_ANNOTATION);
+        String text = Trees.annotation(workload, Trees.STATUS_ANNOTATION);
         if (text == null) {
             return null;
         }
@@ -25,7 +26,7 @@ final class Injection {
             Map<String, Object> status = JSON.readValue(text, Map.class);
             return status;
         } catch (JsonProcessingException e) {
-            throw new AssertionError(Tree.STATUS_ANNOTATION + " of " + Tree.name(workload) + " is not JSON: " + text, e);
+            throw new AssertionError(Trees.STATUS_ANNOTATION + " of " + Trees.name(workload) + " is not JSON: " + text, e);
         }
     }
 
@@ -35,7 +36,7 @@ final class Injection {
      * the proxy image of the config in force.
      */
     static void assertInjected(Map<String, Object> sample, Map<String, Object> live, String proxyImage, String version) {
-        String what = Tree.kind(live) + " " + Tree.name(live);
+        String what = Trees.kind(live) + " " + Trees.name(live);
         Map<String, Object> status = status(live);
         assertThat(status).as("status annotation of %s", what).isNotNull();
         assertThat(status).as("status annotation of %s", what).containsExactlyInAnyOrderEntriesOf(Map.of(
@@ -43,33 +44,33 @@ final class Injection {
                 "initContainers", List.of("istio-init"),
                 "containers", List.of("istio-proxy"),
                 "volumes", List.of("istio-envoy", "istio-certs")));
-        Map<String, Object> before = Tree.podTemplate(sample);
-        Map<String, Object> after = Tree.podTemplate(live);
-        assertThat(Tree.string(after, "metadata", "annotations", Tree.STATUS_ANNOTATION))
+        Map<String, Object> before = Trees.podTemplate(sample);
+        Map<String, Object> after = Trees.podTemplate(live);
+        assertThat(Trees.string(after, "metadata", "annotations", Trees.STATUS_ANNOTATION))
                 .as("status annotation on the pod template of %s", what)
-                .isEqualTo(Tree.annotation(live, Tree.STATUS_ANNOTATION));
-        assertThat(Tree.containerNames(after)).as("containers of %s", what)
-                .containsExactlyElementsOf(plus(Tree.containerNames(before), "istio-proxy"));
-        assertThat(Tree.initContainerNames(after)).as("init containers of %s", what)
-                .containsExactlyElementsOf(plus(Tree.initContainerNames(before), "istio-init"));
-        assertThat(Tree.string(Tree.container(after, "istio-proxy"), "image")).as("proxy image of %s", what).isEqualTo(proxyImage);
-        String serviceAccount = Tree.string(after, "spec", "serviceAccountName");
-        assertThat(Tree.list(after, "spec", "volumes")).as("volumes of %s", what)
-                .anySatisfy(v -> assertThat(Tree.string(v, "secret", "secretName"))
+                .isEqualTo(Trees.annotation(live, Trees.STATUS_ANNOTATION));
+        assertThat(Trees.containerNames(after)).as("containers of %s", what)
+                .containsExactlyElementsOf(plus(Trees.containerNames(before), "istio-proxy"));
+        assertThat(Trees.initContainerNames(after)).as("init containers of %s", what)
+                .containsExactlyElementsOf(plus(Trees.initContainerNames(before), "istio-init"));
+        assertThat(Trees.string(Trees.container(after, "istio-proxy"), "image")).as("proxy image of %s", what).isEqualTo(proxyImage);
+        String serviceAccount = Trees.string(after, "spec", "serviceAccountName");
+        assertThat(Trees.list(after, "spec", "volumes")).as("volumes of %s", what)
+                .anySatisfy(v -> assertThat(Trees.string(v, "secret", "secretName"))
                         .isEqualTo("istio." + (serviceAccount == null ? "default" : serviceAccount)));
     }
 
     /** No status annotation, no sidecar: the pod template has exactly the sample's containers. */
     static void assertNotInjected(Map<String, Object> sample, Map<String, Object> live) {
-        String what = Tree.kind(live) + " " + Tree.name(live);
-        assertThat(Tree.annotation(live, Tree.STATUS_ANNOTATION)).as("status annotation of %s", what).isNull();
-        Map<String, Object> after = Tree.podTemplate(live);
-        assertThat(Tree.string(after, "metadata", "annotations", Tree.STATUS_ANNOTATION))
+        String what = Trees.kind(live) + " " + Trees.name(live);
+        assertThat(Trees.annotation(live, Trees.STATUS_ANNOTATION)).as("status annotation of %s", what).isNull();
+        Map<String, Object> after = Trees.podTemplate(live);
+        assertThat(Trees.string(after, "metadata", "annotations", Trees.STATUS_ANNOTATION))
                 .as("status annotation on the pod template of %s", what).isNull();
-        assertThat(Tree.containerNames(after)).as("containers of %s", what)
-                .containsExactlyElementsOf(Tree.containerNames(Tree.podTemplate(sample)));
-        assertThat(Tree.initContainerNames(after)).as("init containers of %s", what)
-                .containsExactlyElementsOf(Tree.initContainerNames(Tree.podTemplate(sample)));
+        assertThat(Trees.containerNames(after)).as("containers of %s", what)
+                .containsExactlyElementsOf(Trees.containerNames(Trees.podTemplate(sample)));
+        assertThat(Trees.initContainerNames(after)).as("init containers of %s", what)
+                .containsExactlyElementsOf(Trees.initContainerNames(Trees.podTemplate(sample)));
     }
 
     private static List<String> plus(List<String> names, String name) {

@@ -3,6 +3,7 @@ package io.sidecarinitializer.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sidecarinitializer.BuildInfo;
+import io.sidecarinitializer.testing.Trees;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -50,12 +51,12 @@ class KubeInjectPipeIT {
                 Injection.assertInjected(d.getValue(), live, manifests.injectParam("proxyImage"), BuildInfo.version());
                 assertThat(pipe.stderr()).contains("deployment/" + name + " (ns " + namespace + "): injected");
                 assertThat(pipe.stdout()).contains("deployment.apps/" + name + " configured");
-                assertThat(Tree.map(live, "spec", "template")).as("a new pod template").isNotEqualTo(Tree.map(d.getValue(), "spec", "template"));
+                assertThat(Trees.map(live, "spec", "template")).as("a new pod template").isNotEqualTo(Trees.map(d.getValue(), "spec", "template"));
             } else {
                 Injection.assertNotInjected(d.getValue(), live);
                 assertThat(pipe.stderr()).contains("deployment/" + name + " (ns " + namespace + "): skipped");
                 // Not generation: apply rewrites last-applied-configuration, and a Deployment's generation follows its annotations.
-                assertThat(Tree.map(live, "spec")).as("spec of %s untouched", name).isEqualTo(Tree.map(d.getValue(), "spec"));
+                assertThat(Trees.map(live, "spec")).as("spec of %s untouched", name).isEqualTo(Trees.map(d.getValue(), "spec"));
             }
         }
         assertThat(before.values()).as("both outcomes covered")
@@ -73,9 +74,9 @@ class KubeInjectPipeIT {
 
         Map<String, Map<String, Object>> twice = deployments(namespace);
         for (String name : once.keySet()) {
-            assertThat(Tree.map(twice.get(name), "spec")).as("spec of %s", name).isEqualTo(Tree.map(once.get(name), "spec"));
-            assertThat(Tree.annotation(twice.get(name), Tree.STATUS_ANNOTATION)).as("status annotation of %s", name)
-                    .isEqualTo(Tree.annotation(once.get(name), Tree.STATUS_ANNOTATION));
+            assertThat(Trees.map(twice.get(name), "spec")).as("spec of %s", name).isEqualTo(Trees.map(once.get(name), "spec"));
+            assertThat(Trees.annotation(twice.get(name), Trees.STATUS_ANNOTATION)).as("status annotation of %s", name)
+                    .isEqualTo(Trees.annotation(once.get(name), Trees.STATUS_ANNOTATION));
         }
         assertThat(again.stderr()).contains("deployment/sleep (ns " + namespace + "): skipped: already injected");
     }
@@ -96,7 +97,7 @@ class KubeInjectPipeIT {
     }
 
     private static Map<String, Map<String, Object>> deployments(String namespace) {
-        return Tree.list(kubectl.yaml("get", "deployments", "-n", namespace), "items").stream()
-                .collect(Collectors.toMap(Tree::name, Function.identity()));
+        return Trees.list(kubectl.yaml("get", "deployments", "-n", namespace), "items").stream()
+                .collect(Collectors.toMap(Trees::name, Function.identity()));
     }
 }

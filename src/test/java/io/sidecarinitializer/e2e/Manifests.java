@@ -1,5 +1,6 @@
 package io.sidecarinitializer.e2e;
 
+import io.sidecarinitializer.testing.Trees;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -25,17 +26,17 @@ final class Manifests {
 
     /** The {@code config} document of the istio-inject ConfigMap that {@code kubectl apply -k manifests/} installs. */
     String injectConfig() {
-        return (String) Tree.at(configMap("istio-inject"), "data", "config");
+        return (String) Trees.at(configMap("istio-inject"), "data", "config");
     }
 
     /** {@code params.NAME} of that document, or null when it is not set (the build's default applies). */
     String injectParam(String name) {
-        return Tree.string(new Yaml(new LoaderOptions()).load(injectConfig()), "params", name);
+        return Trees.string(new Yaml(new LoaderOptions()).load(injectConfig()), "params", name);
     }
 
     Map<String, Object> configMap(String name) {
         for (Map<String, Object> doc : documents(dir.resolve("base/configmaps.yaml"))) {
-            if (name.equals(Tree.name(doc))) {
+            if (name.equals(Trees.name(doc))) {
                 return doc;
             }
         }
@@ -45,7 +46,7 @@ final class Manifests {
     /** The controller container's args in manifests/base/deployment.yaml: how the cluster runs it. */
     List<String> controllerArgs() {
         Map<String, Object> deployment = documents(dir.resolve("base/deployment.yaml")).get(0);
-        List<Map<String, Object>> containers = Tree.list(deployment, "spec", "template", "spec", "containers");
+        List<Map<String, Object>> containers = Trees.list(deployment, "spec", "template", "spec", "containers");
         @SuppressWarnings("unchecked")
         List<String> args = (List<String>) containers.get(0).get("args");
         if (args == null || args.isEmpty() || !args.get(0).equals("controller")) {
@@ -87,7 +88,7 @@ final class Manifests {
         for (Path file : sampleFiles()) {
             for (Map<String, Object> doc : documents(file)) {
                 if (List.of("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "ReplicaSet", "ReplicationController")
-                        .contains(Tree.kind(doc))) {
+                        .contains(Trees.kind(doc))) {
                     workloads.add(doc);
                 }
             }

@@ -2,6 +2,7 @@ package io.sidecarinitializer.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sidecarinitializer.testing.Trees;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -20,15 +21,15 @@ class ManifestsApplyIT {
 
         // Every object kustomize renders is now on the server, as rendered.
         List<Map<String, Object>> rendered = Manifests.documents(env.kubectl().ok("kustomize", "manifests/"));
-        List<Map<String, Object>> live = Tree.list(env.kubectl().json("get", "-k", "manifests/"), "items");
-        assertThat(live).extracting(o -> Tree.kind(o) + "/" + Tree.name(o))
-                .containsExactlyInAnyOrderElementsOf(rendered.stream().map(o -> Tree.kind(o) + "/" + Tree.name(o)).toList())
+        List<Map<String, Object>> live = Trees.list(env.kubectl().json("get", "-k", "manifests/"), "items");
+        assertThat(live).extracting(o -> Trees.kind(o) + "/" + Trees.name(o))
+                .containsExactlyInAnyOrderElementsOf(rendered.stream().map(o -> Trees.kind(o) + "/" + Trees.name(o)).toList())
                 .contains("Namespace/istio-system", "ServiceAccount/sidecar-initializer", "ClusterRole/sidecar-initializer",
                         "ClusterRoleBinding/sidecar-initializer", "Role/sidecar-initializer", "RoleBinding/sidecar-initializer",
                         "ConfigMap/istio-inject", "ConfigMap/istio", "Deployment/sidecar-initializer");
-        Map<String, Object> deployment = live.stream().filter(o -> "Deployment".equals(Tree.kind(o))).findFirst().orElseThrow();
-        assertThat(Tree.annotation(deployment, Tree.INJECT_ANNOTATION)).isEqualTo("false");
-        assertThat(Tree.at(deployment, "metadata", "initializers")).isNull();
+        Map<String, Object> deployment = live.stream().filter(o -> "Deployment".equals(Trees.kind(o))).findFirst().orElseThrow();
+        assertThat(Trees.annotation(deployment, Trees.INJECT_ANNOTATION)).isEqualTo("false");
+        assertThat(Trees.at(deployment, "metadata", "initializers")).isNull();
     }
 
     @Test
@@ -43,7 +44,7 @@ class ManifestsApplyIT {
     @Test
     void theLegacyInitializerConfigurationStaysOutAndTheServerWouldRejectIt(KubeEnvironment env) {
         String rendered = env.kubectl().ok("kustomize", "manifests/");
-        assertThat(Manifests.documents(rendered)).extracting(Tree::kind).doesNotContain("InitializerConfiguration");
+        assertThat(Manifests.documents(rendered)).extracting(Trees::kind).doesNotContain("InitializerConfiguration");
         assertThat(rendered).doesNotContain("initializers:");
 
         // Why it must stay out: a 1.14+ server has no such kind (server-side dry run, so nothing is created).

@@ -2,6 +2,7 @@ package io.sidecarinitializer.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sidecarinitializer.testing.Poll;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -3,6 +3,8 @@ package io.sidecarinitializer.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sidecarinitializer.BuildInfo;
+import io.sidecarinitializer.testing.Poll;
+import io.sidecarinitializer.testing.Trees;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,11 +42,11 @@ class ReconcileSamplesIT {
     /** One sample workload and what SPEC §3 (and the README's reconcile-mode rules) say must happen to it. */
     record Expected(Map<String, Object> sample, SpecDecision decision) {
         String kind() {
-            return Tree.kind(sample);
+            return Trees.kind(sample);
         }
 
         String name() {
-            return Tree.name(sample);
+            return Trees.name(sample);
         }
 
         /** A Job's pod template is immutable: the controller reports instead of patching. */
@@ -87,9 +89,9 @@ class ReconcileSamplesIT {
 
         // A workload the policy would inject anywhere else, in kube-system.
         kubeSystemSample = Manifests.documents(env.projectDir().resolve("manifests/samples/sleep.yaml")).stream()
-                .filter(d -> "Deployment".equals(Tree.kind(d))).findFirst().orElseThrow();
+                .filter(d -> "Deployment".equals(Trees.kind(d))).findFirst().orElseThrow();
         kubectl.okWithInput(Manifests.read(env.projectDir().resolve("manifests/samples/sleep.yaml")), "apply", "-n", "kube-system", "-f", "-");
-        kubeSystemResourceVersion = Tree.string(kubectl.yaml("get", "deployment", "sleep", "-n", "kube-system"), "metadata", "resourceVersion");
+        kubeSystemResourceVersion = Trees.string(kubectl.yaml("get", "deployment", "sleep", "-n", "kube-system"), "metadata", "resourceVersion");
 
         List<String> args = new ArrayList<>(manifests.controllerArgs());
         args.add("--all-kinds");
@@ -139,15 +141,15 @@ class ReconcileSamplesIT {
                 continue;
             }
             assertThat(about).as("Events about %s", e).singleElement().satisfies(event -> {
-                assertThat(Tree.string(event, "reason")).isEqualTo(e.eventReason());
-                assertThat(Tree.string(event, "type")).isEqualTo(e.eventType());
-                assertThat(Tree.string(event, "source", "host")).isEqualTo(IDENTITY);
-                assertThat(Tree.string(event, "involvedObject", "namespace")).isEqualTo(namespace);
+                assertThat(Trees.string(event, "reason")).isEqualTo(e.eventReason());
+                assertThat(Trees.string(event, "type")).isEqualTo(e.eventType());
+                assertThat(Trees.string(event, "source", "host")).isEqualTo(IDENTITY);
+                assertThat(Trees.string(event, "involvedObject", "namespace")).isEqualTo(namespace);
                 if (e.eventReason().equals("Skipped")) {
-                    assertThat(Tree.string(event, "message")).contains("(" + e.decision().reason() + ")");
+                    assertThat(Trees.string(event, "message")).contains("(" + e.decision().reason() + ")");
                 }
                 if (e.eventReason().equals("Injected")) {
-                    assertThat(Tree.string(event, "message")).contains(Tree.annotation(e.live(), Tree.STATUS_ANNOTATION));
+                    assertThat(Trees.string(event, "message")).contains(Trees.annotation(e.live(), Trees.STATUS_ANNOTATION));
                 }
             });
         }
@@ -166,10 +168,10 @@ class ReconcileSamplesIT {
 
         Map<String, Object> live = kubectl.yaml("get", "deployment", "sleep", "-n", "kube-system");
         Injection.assertNotInjected(kubeSystemSample, live);
-        assertThat(Tree.string(live, "metadata", "resourceVersion")).as("never written to").isEqualTo(kubeSystemResourceVersion);
+        assertThat(Trees.string(live, "metadata", "resourceVersion")).as("never written to").isEqualTo(kubeSystemResourceVersion);
         assertThat(Events.ours(kubectl, "kube-system")).as("Events in kube-system").isEmpty();
         assertThat(Events.ours(kubectl, "istio-system")).as("Events about workloads in istio-system")
-                .noneMatch(event -> !"ConfigMap".equals(Tree.string(event, "involvedObject", "kind")));
+                .noneMatch(event -> !"ConfigMap".equals(Trees.string(event, "involvedObject", "kind")));
         Injection.assertNotInjected(Manifests.documents(env.projectDir().resolve("manifests/base/deployment.yaml")).get(0),
                 kubectl.yaml("get", "deployment", "sidecar-initializer", "-n", "istio-system"));
     }
@@ -188,7 +190,7 @@ class ReconcileSamplesIT {
 
         // Leader election on the Lease worked with the Role's lease verbs.
         Map<String, Object> lease = kubectl.yaml("get", "lease", "sidecar-initializer", "-n", "istio-system");
-        assertThat(Tree.string(lease, "spec", "holderIdentity")).isEqualTo(IDENTITY);
+        assertThat(Trees.string(lease, "spec", "holderIdentity")).isEqualTo(IDENTITY);
         var readyz = controller.readyz();
         assertThat(readyz.statusCode()).isEqualTo(200);
         assertThat(readyz.body()).contains("mode reconcile").contains("leader").contains("config ok");
@@ -232,7 +234,7 @@ class ReconcileSamplesIT {
         for (Expected e : expected) {
             List<Map<String, Object>> about = Events.about(events, e.kind(), e.name());
             boolean done = e.eventReason() != null
-                    ? about.stream().anyMatch(ev -> e.eventReason().equals(Tree.string(ev, "reason")))
+                    ? about.stream().anyMatch(ev -> e.eventReason().equals(Trees.string(ev, "reason")))
                     : e.decision().reason().equals(controller.loggedReason(namespace, e.kind(), e.name()));
             if (!done) {
                 missing.add(e + " expected " + (e.eventReason() == null ? "a log line" : "a " + e.eventReason() + " Event")

@@ -1,5 +1,6 @@
 package io.sidecarinitializer.e2e;
 
+import io.sidecarinitializer.testing.Trees;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -43,7 +44,7 @@ record SpecDecision(boolean inject, String reason) {
         if (config.policy().equals("off")) {
             return skip("policy_off");
         }
-        String annotation = Tree.annotation(workload, Tree.INJECT_ANNOTATION);
+        String annotation = Trees.annotation(workload, Trees.INJECT_ANNOTATION);
         String wants;
         if (annotation != null) {
             if (!YES.contains(annotation.toLowerCase(Locale.ROOT))) {
@@ -55,11 +56,11 @@ record SpecDecision(boolean inject, String reason) {
         } else {
             return skip("policy_disabled");
         }
-        Map<String, Object> template = Tree.podTemplate(workload);
-        if (Boolean.TRUE.equals(Tree.at(template, "spec", "hostNetwork"))) {
+        Map<String, Object> template = Trees.podTemplate(workload);
+        if (Boolean.TRUE.equals(Trees.at(template, "spec", "hostNetwork"))) {
             return skip("host_network");
         }
-        if (Tree.annotation(workload, Tree.STATUS_ANNOTATION) != null || Tree.containerNames(template).contains("istio-proxy")) {
+        if (Trees.annotation(workload, Trees.STATUS_ANNOTATION) != null || Trees.containerNames(template).contains("istio-proxy")) {
             return skip("already_injected");
         }
         return new SpecDecision(true, wants);

@@ -17,10 +17,11 @@ import io.sidecarinitializer.cluster.ControllerMetrics;
 import io.sidecarinitializer.cluster.ControllerTestSupport;
 import io.sidecarinitializer.cluster.Manifest;
 import io.sidecarinitializer.cluster.Mode;
-import io.sidecarinitializer.cluster.Poll;
 import io.sidecarinitializer.cluster.SidecarController;
-import io.sidecarinitializer.cluster.Trees;
-import io.sidecarinitializer.kube.WorkloadStore;
+import io.sidecarinitializer.kube.PendingStore;
+import io.sidecarinitializer.kube.SlimCopy;
+import io.sidecarinitializer.testing.Poll;
+import io.sidecarinitializer.testing.Trees;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -377,7 +378,7 @@ class InitializerModeTest extends ControllerTestSupport {
     @Test
     void initializesABacklogLargerThanTheWholeObjectsItCaches() {
         start(options("first")).close();
-        int backlog = WorkloadStore.WHOLE_LIMIT + 50;
+        int backlog = PendingStore.WHOLE_LIMIT + 50;
         List<Manifest> all = new ArrayList<>();
         for (int i = 0; i < backlog; i++) {
             Manifest m = Manifest.deployment("backlog", String.format("d%04d", i)).pending(i % 2 == 0 ? Manifest.OURS : OTHER);
@@ -395,8 +396,8 @@ class InitializerModeTest extends ControllerTestSupport {
             Map<String, Object> tree = read(m);
             if (all.indexOf(m) % 2 == 0) {
                 assertInjected(tree);
-                assertThat(Trees.annotation(tree, WorkloadStore.STAND_IN)).isNull();
-                assertThat(tree.toString()).doesNotContain(WorkloadStore.STAND_IN);
+                assertThat(Trees.annotation(tree, SlimCopy.STAND_IN)).isNull();
+                assertThat(tree.toString()).doesNotContain(SlimCopy.STAND_IN);
             } else {
                 assertThat(Trees.pending(tree)).containsExactly(OTHER);
                 assertNotInjected(tree);

@@ -11,10 +11,10 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** The informer cache of initializer mode: initialized objects slim, pending ones whole, a backlog as text. */
-class WorkloadStoreTest {
+class WorkloadCacheTest {
     private final KubernetesSerialization serialization = new KubernetesSerialization();
-    private final WorkloadStore<WorkloadResources.AppsV1Deployment> store =
-            new WorkloadStore<>(WorkloadResources.AppsV1Deployment.class, serialization, 2);
+    private final PendingStore<WorkloadResources.AppsV1Deployment> store =
+            new PendingStore<>(WorkloadResources.AppsV1Deployment.class, serialization, 2);
 
     private WorkloadResources.AppsV1Deployment deployment(Manifest m, String resourceVersion) {
         Map<String, Object> tree = m.annotate("sidecar.istio.io/status", "{}").tree();
@@ -86,13 +86,13 @@ class WorkloadStoreTest {
         assertThat(store.get("shop/a")).isNotNull();
         // What java-operator-sdk holds while the reconciliation waits: who it is and what is pending, no spec.
         WorkloadResources.AppsV1Deployment standIn = store.get("shop/c");
-        assertThat(WorkloadStore.isStandIn(standIn)).isTrue();
+        assertThat(SlimCopy.isStandIn(standIn)).isTrue();
         assertThat(standIn.getAdditionalProperties()).doesNotContainKey("spec");
         assertThat(standIn.getMetadata().getResourceVersion()).isEqualTo(third.getMetadata().getResourceVersion());
         assertThat(PendingInitializers.of(tree(standIn)).names()).containsExactly("other.example.com", Manifest.OURS);
         // What the reconciler works on: the object as the API server sent it.
         WorkloadResources.AppsV1Deployment whole = store.whole(standIn);
-        assertThat(WorkloadStore.isStandIn(whole)).isFalse();
+        assertThat(SlimCopy.isStandIn(whole)).isFalse();
         assertThat(tree(whole)).isEqualTo(tree(third));
         assertThat(store.whole(store.get("shop/a"))).isSameAs(store.get("shop/a"));
         assertThat(store.values()).hasSize(3);
@@ -128,7 +128,7 @@ class WorkloadStoreTest {
 
         assertThat(previous.getMetadata().getName()).isEqualTo("c");
         assertThat(previous.getMetadata().getResourceVersion()).isEqualTo("1");
-        assertThat(WorkloadStore.isStandIn(previous)).isTrue();
+        assertThat(SlimCopy.isStandIn(previous)).isTrue();
         assertThat(previous.getAdditionalProperties()).doesNotContainKey("spec");
     }
 
@@ -154,13 +154,13 @@ class WorkloadStoreTest {
     void afterOurPatchOnlyIdentityVersionAndWhatIsStillPendingAreRemembered() {
         WorkloadResources.AppsV1Deployment after = deployment(Manifest.deployment("shop", "web").pending("other.example.com"), "9");
 
-        WorkloadResources.AppsV1Deployment remembered = store.pendingOnly(after);
+        WorkloadResources.AppsV1Deployment remembered = store.written(after);
 
-        assertThat(WorkloadStore.isStandIn(remembered)).isFalse();
+        assertThat(SlimCopy.isStandIn(remembered)).isFalse();
         assertThat(remembered.getAdditionalProperties()).doesNotContainKey("spec");
         assertThat(remembered.getMetadata().getResourceVersion()).isEqualTo("9");
         assertThat(PendingInitializers.of(tree(remembered)).names()).containsExactly("other.example.com");
-        assertThat(store.pendingOnly(deployment(Manifest.deployment("shop", "done"), "10")).getMetadata().getAdditionalProperties())
+        assertThat(store.written(deployment(Manifest.deployment("shop", "done"), "10")).getMetadata().getAdditionalProperties())
                 .doesNotContainKey("initializers");
     }
 
@@ -171,20 +171,20 @@ class WorkloadStoreTest {
 
     @Test
     void inReconcileModeEveryObjectIsAStandInWhoseWholeObjectIsItsCurrentVersion() {
-        WorkloadStore<WorkloadResources.AppsV1Deployment> text =
-                WorkloadStore.everyObjectAsText(WorkloadResources.AppsV1Deployment.class);
+        TextStore<WorkloadResources.AppsV1Deployment> text =
+                new TextStore<>(WorkloadResources.AppsV1Deployment.class);
         WorkloadResources.AppsV1Deployment injected = deployment(Manifest.deployment("shop", "web"), "8");
         text.put(text.getKey(injected), injected);
 
         WorkloadResources.AppsV1Deployment standIn = text.get("shop/web");
-        assertThat(WorkloadStore.isStandIn(standIn)).isTrue();
+        assertThat(SlimCopy.isStandIn(standIn)).isTrue();
         assertThat(standIn.getAdditionalProperties()).doesNotContainKey("spec");
         assertThat(standIn.getMetadata().getResourceVersion()).isEqualTo("8");
         // Unlike initializer mode, an initialized object is read again, whole: the spec decides.
         assertThat(tree(text.whole(standIn))).isEqualTo(tree(injected));
 
         WorkloadResources.AppsV1Deployment edited = deployment(Manifest.deployment("shop", "web").annotate("team", "payments"), "9");
-        assertThat(WorkloadStore.isStandIn(text.put(text.getKey(edited), edited))).isTrue();
+        assertThat(SlimCopy.isStandIn(text.put(text.getKey(edited), edited))).isTrue();
         assertThat(tree(text.whole(standIn))).isEqualTo(tree(edited));
         text.remove("shop/web");
         assertThat(text.whole(standIn)).isNull();
@@ -194,7 +194,7 @@ class WorkloadStoreTest {
     /** The operator client's serialization in reconcile mode: workloads are read as stand-ins with their text. */
     private static KubernetesSerialization readingStandIns() {
         KubernetesSerialization reading = new KubernetesSerialization(
-                new ObjectMapper().registerModule(WorkloadStore.readingStandIns(List.of(WorkloadResources.AppsV1Deployment.class))), true);
+                new ObjectMapper().registerModule(TextStore.reader(List.of(WorkloadResources.AppsV1Deployment.class))), true);
         reading.registerKubernetesResource(WorkloadResources.AppsV1Deployment.class);
         return reading;
     }
@@ -213,14 +213,14 @@ class WorkloadStoreTest {
 
     @Test
     void readsAnObjectOffTheWireAsTheSameStandInAStoreMakesWithItsWholeText() {
-        WorkloadStore<WorkloadResources.AppsV1Deployment> text =
-                WorkloadStore.everyObjectAsText(WorkloadResources.AppsV1Deployment.class);
+        TextStore<WorkloadResources.AppsV1Deployment> text =
+                new TextStore<>(WorkloadResources.AppsV1Deployment.class);
         WorkloadResources.AppsV1Deployment sent = full("web", "8");
         String json = serialization.asJson(sent);
 
         WorkloadResources.AppsV1Deployment read = readingStandIns().unmarshal(json, WorkloadResources.AppsV1Deployment.class);
 
-        assertThat(WorkloadStore.isStandIn(read)).isTrue();
+        assertThat(SlimCopy.isStandIn(read)).isTrue();
         assertThat(read.getAdditionalProperties()).doesNotContainKeys("spec", "status");
         assertThat(read.getApiVersion()).isEqualTo("apps/v1");
         assertThat(read.getKind()).isEqualTo("Deployment");
@@ -257,16 +257,16 @@ class WorkloadStoreTest {
                 serialization.asJson(Map.of("type", "MODIFIED", "object", a)), io.fabric8.kubernetes.api.model.WatchEvent.class);
 
         assertThat(page.getMetadata().getResourceVersion()).isEqualTo("9");
-        assertThat(page.getItems()).allSatisfy(item -> assertThat(WorkloadStore.isStandIn(item)).isTrue());
+        assertThat(page.getItems()).allSatisfy(item -> assertThat(SlimCopy.isStandIn(item)).isTrue());
         assertThat(page.getItems().get(0).getApiVersion()).isNull();
-        WorkloadStore<WorkloadResources.AppsV1Deployment> text =
-                WorkloadStore.everyObjectAsText(WorkloadResources.AppsV1Deployment.class);
+        TextStore<WorkloadResources.AppsV1Deployment> text =
+                new TextStore<>(WorkloadResources.AppsV1Deployment.class);
         text.put("shop/b", b); // empty labels and finalizers: the same stand-in either way
         assertThat(page.getItems().get(1).getMetadata()).isEqualTo(text.get("shop/b").getMetadata());
         assertThat(text.whole(page.getItems().get(0))).satisfies(whole -> assertThat(tree(whole)).isEqualTo(itemA));
         assertThat(tree(text.whole(page.getItems().get(1)))).isEqualTo(tree(b));
         assertThat(event.getObject()).isInstanceOfSatisfying(WorkloadResources.AppsV1Deployment.class, o -> {
-            assertThat(WorkloadStore.isStandIn(o)).isTrue();
+            assertThat(SlimCopy.isStandIn(o)).isTrue();
             assertThat(tree(text.whole(o))).isEqualTo(tree(a));
         });
     }
@@ -274,7 +274,7 @@ class WorkloadStoreTest {
     @Test
     void inInitializerModeReadsAnInitializedObjectAsItsMetadataAndAPendingOneWhole() {
         KubernetesSerialization reading = new KubernetesSerialization(new ObjectMapper().registerModule(
-                WorkloadStore.readingInitializedAsMetadata(List.of(WorkloadResources.AppsV1Deployment.class))), true);
+                PendingStore.reader(List.of(WorkloadResources.AppsV1Deployment.class))), true);
         reading.registerKubernetesResource(WorkloadResources.AppsV1Deployment.class);
         WorkloadResources.AppsV1Deployment pending = full("pending", "5");
         WorkloadResources.AppsV1Deployment done = full("done", "6");
@@ -294,8 +294,8 @@ class WorkloadStoreTest {
         assertThat(readPending.getAdditionalProperties()).containsKey("spec");
         assertThat(event.getObject()).isEqualTo(readPending);
         // Initialized: what the store keeps of it, whichever comes first, spec or metadata.
-        assertThat(readDone).isEqualTo(store.metadataOnly(done));
+        assertThat(readDone).isEqualTo(SlimCopy.metadataOnly(WorkloadResources.AppsV1Deployment.class, done));
         assertThat(readDone.getAdditionalProperties()).isEmpty();
-        assertThat(readSpecFirst).isEqualTo(store.metadataOnly(done));
+        assertThat(readSpecFirst).isEqualTo(SlimCopy.metadataOnly(WorkloadResources.AppsV1Deployment.class, done));
     }
 }

@@ -1,4 +1,4 @@
-package io.sidecarinitializer.cli;
+package io.sidecarinitializer.inject;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -6,11 +6,10 @@ import com.fasterxml.jackson.core.util.DefaultIndenter;
 import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import com.fasterxml.jackson.core.util.Separators;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sidecarinitializer.cli.GoldenCase;
+import io.sidecarinitializer.cli.GoldenFilesTest;
 import io.sidecarinitializer.config.InjectConfigParser;
 import io.sidecarinitializer.config.MeshConfig;
-import io.sidecarinitializer.inject.Injection;
-import io.sidecarinitializer.inject.Injector;
-import io.sidecarinitializer.inject.Workload;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,7 +24,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * a few cases, and check for every default-flag case that the patch, applied to the input by an RFC 6902
  * applier, gives exactly the object kube-inject writes.
  */
-class JsonPatchGoldenTest {
+public class JsonPatchGoldenTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Injector INJECTOR = new Injector(
             InjectConfigParser.parse("params:\n  version: " + GoldenCase.VERSION + "\n"), MeshConfig.defaults());
@@ -84,7 +83,7 @@ class JsonPatchGoldenTest {
         return JSON.readValue(JSON.writeValueAsString(tree), Object.class);
     }
 
-    static String pretty(Object value) throws IOException {
+    public static String pretty(Object value) throws IOException {
         DefaultIndenter indenter = new DefaultIndenter("  ", "\n");
         DefaultPrettyPrinter printer = new DefaultPrettyPrinter()
                 .withSeparators(Separators.createDefaultInstance().withObjectFieldValueSpacing(Separators.Spacing.AFTER))
