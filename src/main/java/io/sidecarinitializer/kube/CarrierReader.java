@@ -22,7 +22,7 @@ abstract class CarrierReader<R extends WorkloadResources.WorkloadResource> exten
     static final JavaType ANY = TypeFactory.defaultInstance().constructType(Object.class);
 
     final Class<R> type;
-    /** Looked up once ({@link #resolve}), not per object: per object the lookups cost a third of a parse. */
+    /** Looked up once ({@link #resolve}), not per object: the lookups cost as much as a good part of a parse. */
     JsonDeserializer<Object> anyReader;
     JsonDeserializer<Object> metadataReader;
 

@@ -18,10 +18,9 @@ import java.util.zip.Inflater;
  * them as they arrive. kube-apiserver (1.16 and later) gzips a response larger than 128 KiB when asked, as
  * client-go always asks; fabric8's JDK HTTP client neither asks nor decompresses.
  *
- * <p>It matters for the informers' first lists: a page of 500 injected Deployments is 4.6 MB of JSON and
- * 0.14 MB gzipped, so the controller receives and decrypts 33 times fewer bytes at start-up, and the server
- * answers each page sooner too. Watches are left alone: the server does not compress them, and a compressed
- * stream would hold events back.
+ * <p>It matters for the informers' first lists: injected objects compress well, and the controller then receives
+ * and decrypts far fewer bytes at start-up (CHANGELOG). Watches are left alone: the server does not compress
+ * them, and a compressed stream would hold events back.
  *
  * <p>A response is decompressed when its body starts with gzip's magic bytes: the consumer is chosen before
  * the response headers are known, and no JSON, YAML or protobuf body the server sends starts with them.

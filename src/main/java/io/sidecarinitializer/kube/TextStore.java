@@ -6,8 +6,8 @@ import java.util.Collection;
 
 /**
  * Reconcile mode's cache: every object as its deflated text behind a stand-in, since this mode reads every object
- * whole whenever it reconciles it. Kept as objects, 10,000 injected Deployments took a 512 MiB controller to an
- * OutOfMemoryError. The whole object is parsed with a serialization of the cache's own, which reads objects whole.
+ * whole whenever it reconciles it, and a large cluster's objects kept whole outgrow the Deployment's memory limit.
+ * The whole object is parsed with a serialization of the cache's own, which reads objects whole.
  */
 public final class TextStore<R extends WorkloadResources.WorkloadResource> extends WorkloadCache<R> {
     public TextStore(Class<R> type) {
