@@ -55,10 +55,10 @@ public final class InitializerReconciler<R extends WorkloadResources.WorkloadRes
     }
 
     private void initialize(R resource, Context<R> context) {
-        Result<R, Initialized> result = patch.apply(resource, context, object -> removeOurEntry(object, null));
+        Result<R, Initialized> result = patch.apply(resource, context, object -> initialization(object, null));
         if (result instanceof Rejected<R, Initialized> refused && refused.report().plan().injects()) {
             // Fail-open: the server refused the injection, and our entry must go all the same.
-            result = patch.apply(refused.current(), context, object -> removeOurEntry(object, refused.why()));
+            result = patch.apply(refused.current(), context, object -> initialization(object, refused.why()));
         }
         if (result instanceof Rejected<R, Initialized> refused) {
             throw refused.error(); // even the removal alone was refused: java-operator-sdk retries with back-off
@@ -73,7 +73,7 @@ public final class InitializerReconciler<R extends WorkloadResources.WorkloadRes
      * Ours and first → decide → the injection's operations, then our entry's removal. With a {@code rejection}
      * (the server refused the injection), the removal alone. Null while it is not our turn.
      */
-    Write<Initialized> removeOurEntry(Map<String, Object> object, String rejection) {
+    Write<Initialized> initialization(Map<String, Object> object, String rejection) {
         ConfigWatcher.Active active = cluster.config().active();
         String ours = active.initializerName();
         PendingInitializers pending = PendingInitializers.of(object);
