@@ -63,7 +63,7 @@ public final class ConfigWatcher implements AutoCloseable {
     private boolean announcedMissingConfig;
     private boolean announcedMissingMesh;
 
-    ConfigWatcher(KubernetesClient client, String namespace, String configMapName, ControllerMetrics metrics, EventRecorder events) {
+    public ConfigWatcher(KubernetesClient client, String namespace, String configMapName, ControllerMetrics metrics, EventRecorder events) {
         this.client = client;
         this.namespace = namespace;
         this.configMapName = configMapName;
@@ -73,7 +73,7 @@ public final class ConfigWatcher implements AutoCloseable {
     }
 
     /** Starts the watch and returns once the first configuration is in force. */
-    void start(Duration syncTimeout) throws Exception {
+    public void start(Duration syncTimeout) throws Exception {
         informer = client.configMaps().inNamespace(namespace).runnableInformer(0);
         informer.addEventHandler(new ResourceEventHandler<>() {
             @Override
@@ -97,7 +97,7 @@ public final class ConfigWatcher implements AutoCloseable {
     }
 
     /** Completes when the watch ends; exceptionally when it failed. */
-    CompletionStage<Void> stopped() {
+    public CompletionStage<Void> stopped() {
         return informer.stopped();
     }
 
@@ -106,7 +106,7 @@ public final class ConfigWatcher implements AutoCloseable {
     }
 
     /** True once the namespace is listed and watched and a configuration (good, default or broken) is decided. */
-    boolean isLoaded() {
+    public boolean isLoaded() {
         return loaded && informer != null && informer.isRunning() && informer.hasSynced() && informer.isWatching();
     }
 

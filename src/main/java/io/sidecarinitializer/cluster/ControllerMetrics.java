@@ -125,7 +125,7 @@ public final class ControllerMetrics {
      * The JVM's own gauges on /metrics (heap and non-heap by pool, GC pauses, threads, classes, CPU, uptime, open
      * files), so a memory limit can be sized from what the controller uses. Closing it removes the GC listener.
      */
-    static AutoCloseable bindJvm(MeterRegistry registry) {
+    public static AutoCloseable bindJvm(MeterRegistry registry) {
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new ClassLoaderMetrics().bindTo(registry);

@@ -8,10 +8,10 @@ import java.nio.channels.UnresolvedAddressException;
 import javax.net.ssl.SSLException;
 
 /** Turns a failed start into a message an operator can act on: which server, which verb and resource. */
-final class StartupErrors {
+public final class StartupErrors {
     private StartupErrors() {}
 
-    static String explain(Throwable error, KubernetesClient client) {
+    public static String explain(Throwable error, KubernetesClient client) {
         String server = client.getConfiguration().getMasterUrl();
         for (Throwable t = error; t != null; t = t.getCause()) {
             if (t instanceof KubernetesClientException k && k.getCode() == 403) {
