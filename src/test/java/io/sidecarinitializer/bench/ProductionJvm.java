@@ -10,12 +10,12 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The JVM settings the controller runs with in a cluster, read from {@code manifests/base/deployment.yaml} so that the
+ * The JVM settings the controller runs with in a cluster, read from {@code manifests/reconcile/deployment.yaml} so that the
  * benchmark measures the Deployment as shipped: the container's memory limit (as {@code -XX:MaxRAM}, which is what
  * the JVM sees in a container), its {@code JAVA_TOOL_OPTIONS}, and the rest of its plain environment.
  */
 record ProductionJvm(List<String> flags, Map<String, String> env) {
-    static final Path DEPLOYMENT = Path.of("manifests", "base", "deployment.yaml");
+    static final Path DEPLOYMENT = Path.of("manifests", "reconcile", "deployment.yaml");
 
     @SuppressWarnings("unchecked")
     static ProductionJvm fromDeployment() throws IOException {

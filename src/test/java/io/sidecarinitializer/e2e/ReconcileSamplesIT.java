@@ -14,7 +14,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue bullets 2 and 3: the controller jar runs as the Deployment in manifests/base runs it (its args, under its
+ * Issue bullets 2 and 3: the controller jar runs as the Deployment in manifests/reconcile runs it (its args, under its
  * ServiceAccount's token, with only the manifests' RBAC), in reconcile mode, on every sample; the result is read
  * back with kubectl. {@code --all-kinds} is added so the CronJob sample and the ClusterRole's extra kinds are
  * exercised too. The samples are applied before the controller starts (it must inject what already exists);
@@ -78,7 +78,7 @@ class ReconcileSamplesIT {
         env = environment;
         kubectl = env.kubectl();
         manifests = new Manifests(env.projectDir());
-        env.applyManifests().assertOk();
+        env.applyReconcileManifests().assertOk();
 
         namespace = env.freshNamespace("samples");
         kubectl.okWithInput(manifests.samplesForKube120(), "apply", "-n", namespace, "-f", "-");
@@ -170,7 +170,7 @@ class ReconcileSamplesIT {
         assertThat(Events.ours(kubectl, "kube-system")).as("Events in kube-system").isEmpty();
         assertThat(Events.ours(kubectl, "istio-system")).as("Events about workloads in istio-system")
                 .noneMatch(event -> !"ConfigMap".equals(Tree.string(event, "involvedObject", "kind")));
-        Injection.assertNotInjected(Manifests.documents(env.projectDir().resolve("manifests/base/deployment.yaml")).get(0),
+        Injection.assertNotInjected(Manifests.documents(env.projectDir().resolve("manifests/reconcile/deployment.yaml")).get(0),
                 kubectl.yaml("get", "deployment", "sidecar-initializer", "-n", "istio-system"));
     }
 
