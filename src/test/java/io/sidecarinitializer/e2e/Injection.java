@@ -72,7 +72,7 @@ final class Injection {
                 .containsExactlyElementsOf(Tree.initContainerNames(Tree.podTemplate(sample)));
     }
 
-    private static List<String> plus(List<String> names, String name) {
+    static List<String> plus(List<String> names, String name) {
         List<String> all = new ArrayList<>(names);
         all.add(name);
         return all;
