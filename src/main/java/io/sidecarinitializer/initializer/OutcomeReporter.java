@@ -22,7 +22,8 @@ final class OutcomeReporter {
      * policy-level skips would put an Event on every workload of the cluster at each start, and
      * already-injected is the steady state, so those get a metric and a log line only (already-injected: nothing).
      */
-    private static final Set<Reason> RECONCILE_SKIP_EVENTS = Set.of(Reason.ANNOTATION_DISABLED, Reason.HOST_NETWORK);
+    private static final Set<Reason> RECONCILE_SKIP_EVENTS = Set.of(Reason.ANNOTATION_DISABLED,
+            Reason.TEMPLATE_ANNOTATION_DISABLED, Reason.TEMPLATE_ANNOTATION_OVERRIDES_DISABLED, Reason.HOST_NETWORK);
 
     private static final Logger log = LoggerFactory.getLogger(OutcomeReporter.class);
 

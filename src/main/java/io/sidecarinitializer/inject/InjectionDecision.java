@@ -31,7 +31,7 @@ public final class InjectionDecision {
         if (config.policy() == Policy.OFF) {
             return Reason.POLICY_OFF;
         }
-        Reason wanted = wanted(config.policy(), workload.annotations());
+        Reason wanted = wanted(config.policy(), workload);
         if (!wanted.inject()) {
             return wanted;
         }
@@ -45,14 +45,30 @@ public final class InjectionDecision {
         return wanted;
     }
 
-    private static Reason wanted(Policy policy, Map<String, Object> annotations) {
-        if (annotations.containsKey(INJECT_ANNOTATION)) {
-            Object value = annotations.get(INJECT_ANNOTATION);
-            // YAML may hand us a Boolean for an unquoted `true`/`yes`/`on`.
-            String text = value == null ? "" : String.valueOf(value).trim().toLowerCase(Locale.ROOT);
-            return YES.contains(text) ? Reason.ANNOTATION_ENABLED : Reason.ANNOTATION_DISABLED;
+    /**
+     * Rules 5 and 6. The annotation counts on the workload and on its pod template; when both are set and
+     * mean different things the template's wins, since it is what the pods carry.
+     */
+    private static Reason wanted(Policy policy, Workload workload) {
+        Map<String, Object> own = workload.annotations();
+        Map<String, Object> template = workload.kind().templatePath().isEmpty() ? Map.of() : workload.templateAnnotations();
+        if (template.containsKey(INJECT_ANNOTATION)) {
+            boolean yes = saysYes(template.get(INJECT_ANNOTATION));
+            if (own.containsKey(INJECT_ANNOTATION) && saysYes(own.get(INJECT_ANNOTATION)) != yes) {
+                return yes ? Reason.TEMPLATE_ANNOTATION_OVERRIDES_ENABLED : Reason.TEMPLATE_ANNOTATION_OVERRIDES_DISABLED;
+            }
+            return yes ? Reason.TEMPLATE_ANNOTATION_ENABLED : Reason.TEMPLATE_ANNOTATION_DISABLED;
+        }
+        if (own.containsKey(INJECT_ANNOTATION)) {
+            return saysYes(own.get(INJECT_ANNOTATION)) ? Reason.ANNOTATION_ENABLED : Reason.ANNOTATION_DISABLED;
         }
         return policy == Policy.ENABLED ? Reason.POLICY_ENABLED : Reason.POLICY_DISABLED;
+    }
+
+    private static boolean saysYes(Object value) {
+        // YAML may hand us a Boolean for an unquoted `true`/`yes`/`on`.
+        String text = value == null ? "" : String.valueOf(value).trim().toLowerCase(Locale.ROOT);
+        return YES.contains(text);
     }
 
     /** A status annotation on the object or its template, or a proxy container, marks an injected workload. */

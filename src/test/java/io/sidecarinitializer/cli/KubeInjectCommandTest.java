@@ -181,6 +181,19 @@ class KubeInjectCommandTest {
         }
 
         @Test
+        void readsTheAnnotationFromThePodTemplateWhereIstiosDocsPutIt() throws IOException {
+            String optedOut = HELLO.replace("  template:\n    metadata:\n",
+                    "  template:\n    metadata:\n      annotations:\n        sidecar.istio.io/inject: \"false\"\n");
+            Path in = file("opted-out.yaml", optedOut);
+
+            KubeInjectRun run = KubeInjectRun.run("kube-inject", "-f", in.toString());
+
+            assertThat(run.exitCode()).as(run.err()).isZero();
+            assertThat(run.err()).isEqualTo("deployment/hello (ns default): skipped: " + Reason.TEMPLATE_ANNOTATION_DISABLED.description() + "\n");
+            assertThat(run.out()).isEqualTo(optedOut);
+        }
+
+        @Test
         void namespaceFlagIsAssumedForObjectsThatNameNone() throws IOException {
             Path in = file("hello.yaml", HELLO);
 

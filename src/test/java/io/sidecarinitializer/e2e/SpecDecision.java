@@ -43,10 +43,21 @@ record SpecDecision(boolean inject, String reason) {
         if (config.policy().equals("off")) {
             return skip("policy_off");
         }
-        String annotation = Tree.annotation(workload, Tree.INJECT_ANNOTATION);
+        // Rule 5: the pod template's annotation wins over the workload's.
+        Map<String, Object> template = Tree.podTemplate(workload);
+        String own = Tree.annotation(workload, Tree.INJECT_ANNOTATION);
+        String onTemplate = Tree.annotation(template, Tree.INJECT_ANNOTATION);
         String wants;
-        if (annotation != null) {
-            if (!YES.contains(annotation.toLowerCase(Locale.ROOT))) {
+        if (onTemplate != null) {
+            boolean yes = YES.contains(onTemplate.toLowerCase(Locale.ROOT));
+            String prefix = own != null && YES.contains(own.toLowerCase(Locale.ROOT)) != yes
+                    ? "template_annotation_overrides_" : "template_annotation_";
+            if (!yes) {
+                return skip(prefix + "disabled");
+            }
+            wants = prefix + "enabled";
+        } else if (own != null) {
+            if (!YES.contains(own.toLowerCase(Locale.ROOT))) {
                 return skip("annotation_disabled");
             }
             wants = "annotation_enabled";
@@ -55,7 +66,6 @@ record SpecDecision(boolean inject, String reason) {
         } else {
             return skip("policy_disabled");
         }
-        Map<String, Object> template = Tree.podTemplate(workload);
         if (Boolean.TRUE.equals(Tree.at(template, "spec", "hostNetwork"))) {
             return skip("host_network");
         }

@@ -101,8 +101,52 @@ class InjectionDecisionTest {
         assertThat(decide("policy: disabled", w)).isEqualTo(Reason.ANNOTATION_ENABLED);
     }
 
+    /** A Deployment with the inject annotation as raw YAML on the workload and on its pod template (null: omitted). */
+    private static Workload annotatedTwice(String ownYaml, String templateYaml) {
+        StringBuilder y = new StringBuilder("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\n");
+        if (ownYaml != null) {
+            y.append("  annotations:\n    sidecar.istio.io/inject: ").append(ownYaml).append('\n');
+        }
+        y.append("spec:\n  template:\n    metadata:\n");
+        if (templateYaml != null) {
+            y.append("      annotations:\n        sidecar.istio.io/inject: ").append(templateYaml).append('\n');
+        }
+        y.append("      labels:\n        app: app\n    spec:\n      containers:\n      - name: app\n        image: nginx\n");
+        return workload(y.toString(), "default");
+    }
+
+    @ParameterizedTest(name = "policy {0}, workload {1}, pod template {2} -> {3}")
+    @CsvSource({
+        "disabled, <omitted>, 'true',    TEMPLATE_ANNOTATION_ENABLED",
+        "enabled,  <omitted>, 'false',   TEMPLATE_ANNOTATION_DISABLED",
+        "enabled,  <omitted>, 'garbage', TEMPLATE_ANNOTATION_DISABLED",
+        "disabled, <omitted>, 'YES',     TEMPLATE_ANNOTATION_ENABLED",
+        "disabled, 'true',    'true',    TEMPLATE_ANNOTATION_ENABLED",
+        "enabled,  'no',      'false',   TEMPLATE_ANNOTATION_DISABLED",
+        "disabled, 'on',      'yes',     TEMPLATE_ANNOTATION_ENABLED",
+        "disabled, 'false',   'true',    TEMPLATE_ANNOTATION_OVERRIDES_ENABLED",
+        "enabled,  'true',    'false',   TEMPLATE_ANNOTATION_OVERRIDES_DISABLED",
+        "enabled,  'yes',     'off',     TEMPLATE_ANNOTATION_OVERRIDES_DISABLED",
+        "disabled, 'true',    <omitted>, ANNOTATION_ENABLED",
+        "enabled,  'false',   <omitted>, ANNOTATION_DISABLED",
+        "off,      'true',    'true',    POLICY_OFF",
+    })
+    void theAnnotationCountsOnTheWorkloadAndOnThePodTemplateWhoseWins(String policy, String own, String onTemplate, Reason reason) {
+        Workload w = annotatedTwice(own.equals(OMITTED) ? null : "\"" + own + "\"",
+                onTemplate.equals(OMITTED) ? null : "\"" + onTemplate + "\"");
+
+        assertThat(decide("policy: \"" + policy + "\"", w)).isEqualTo(reason);
+    }
+
     @Test
-    void theAnnotationOnThePodTemplateIsNotTheWorkloadsAnnotation() {
+    void aReasonThatOverridesSaysSoAndWhereTheWinningAnnotationIs() {
+        assertThat(Reason.TEMPLATE_ANNOTATION_OVERRIDES_DISABLED.description())
+                .startsWith("pod template annotation").contains("overrides the workload's");
+        assertThat(Reason.TEMPLATE_ANNOTATION_ENABLED.description()).startsWith("pod template annotation").doesNotContain("overrides");
+    }
+
+    @Test
+    void aPodTemplateAnnotationDoesNotEscapeTheVetoes() {
         Workload w = workload("""
                 apiVersion: apps/v1
                 kind: Deployment
@@ -114,12 +158,61 @@ class InjectionDecisionTest {
                       annotations:
                         sidecar.istio.io/inject: "true"
                     spec:
+                      hostNetwork: true
                       containers:
                       - name: app
                         image: nginx
                 """, "default");
 
-        assertThat(decide("policy: disabled", w)).isEqualTo(Reason.POLICY_DISABLED);
+        assertThat(decide("policy: disabled", w)).isEqualTo(Reason.HOST_NETWORK);
+    }
+
+    @Test
+    void aPodsOwnAnnotationIsItsAnnotation() {
+        Workload pod = workload("""
+                apiVersion: v1
+                kind: Pod
+                metadata:
+                  name: p
+                  annotations:
+                    sidecar.istio.io/inject: "false"
+                spec:
+                  containers:
+                  - name: app
+                    image: nginx
+                """, "default");
+
+        assertThat(decide("policy: enabled", pod)).isEqualTo(Reason.ANNOTATION_DISABLED);
+    }
+
+    @Test
+    void aCronJobsPodTemplateAnnotationIsTheJobTemplatesPodTemplate() {
+        Workload w = workload("""
+                apiVersion: batch/v1
+                kind: CronJob
+                metadata:
+                  name: nightly
+                  annotations:
+                    sidecar.istio.io/inject: "true"
+                spec:
+                  schedule: "0 3 * * *"
+                  jobTemplate:
+                    metadata:
+                      annotations:
+                        sidecar.istio.io/inject: "true"
+                    spec:
+                      template:
+                        metadata:
+                          annotations:
+                            sidecar.istio.io/inject: "false"
+                        spec:
+                          restartPolicy: OnFailure
+                          containers:
+                          - name: job
+                            image: busybox
+                """, "default");
+
+        assertThat(decide("policy: enabled", w)).isEqualTo(Reason.TEMPLATE_ANNOTATION_OVERRIDES_DISABLED);
     }
 
     @ParameterizedTest(name = "{0}")
@@ -318,7 +411,8 @@ class InjectionDecisionTest {
     @Test
     void onlyInjectingReasonsSayInject() {
         assertThat(Stream.of(Reason.values()).filter(Reason::inject).toList())
-                .containsExactlyInAnyOrder(Reason.ANNOTATION_ENABLED, Reason.POLICY_ENABLED);
+                .containsExactlyInAnyOrder(Reason.ANNOTATION_ENABLED, Reason.TEMPLATE_ANNOTATION_ENABLED,
+                        Reason.TEMPLATE_ANNOTATION_OVERRIDES_ENABLED, Reason.POLICY_ENABLED);
         assertThat(List.of(Reason.values())).allSatisfy(r -> assertThat(r.description()).isNotBlank());
     }
 }
