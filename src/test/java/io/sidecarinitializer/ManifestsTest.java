@@ -138,7 +138,8 @@ class ManifestsTest {
                 Map.of("apiGroups", List.of(""), "resources", List.of("configmaps"), "verbs", List.of("get", "list", "watch")),
                 Map.of("apiGroups", List.of(""), "resources", List.of("secrets"), "resourceNames", List.of(flags.get("--cert-secret")),
                         "verbs", List.of("get", "update")),
-                Map.of("apiGroups", List.of(""), "resources", List.of("secrets"), "verbs", List.of("create")));
+                Map.of("apiGroups", List.of(""), "resources", List.of("secrets"), "verbs", List.of("create")),
+                Map.of("apiGroups", List.of(""), "resources", List.of("events"), "verbs", List.of("create")));
         assertThat(at(byKind(docs, "Role"), "metadata")).containsEntry("namespace", flags.get("--namespace"));
     }
 
