@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Injects the Istio sidecar (istio-init + istio-proxy) into Kubernetes workloads.",
-        subcommands = {KubeInjectCommand.class, ControllerCommand.class, VersionCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {KubeInjectCommand.class, ControllerCommand.class, WebhookCommand.class, VersionCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     /** Exit status for input or configuration we cannot use. */
     public static final int EXIT_BAD_INPUT = 1;

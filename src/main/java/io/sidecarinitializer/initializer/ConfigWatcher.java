@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * configuration stays; a missing ConfigMap means the SPEC defaults. This runs on every replica, leader or
  * not, so a standby takes over with its configuration already loaded.
  */
-final class ConfigWatcher implements AutoCloseable {
+public final class ConfigWatcher implements AutoCloseable {
     static final String CONFIG_KEY = "config";
     static final String MESH_KEY = "mesh";
     static final String INVALID_CONFIG = "InvalidConfig";
@@ -42,7 +42,7 @@ final class ConfigWatcher implements AutoCloseable {
      *                        that fail-open still removes the right entry
      * @param problem         why the ConfigMaps in the cluster are not what is in force; null when they are
      */
-    record Active(Injector injector, String initializerName, String problem) {
+    public record Active(Injector injector, String initializerName, String problem) {
         boolean usable() {
             return injector != null;
         }
@@ -63,7 +63,7 @@ final class ConfigWatcher implements AutoCloseable {
     private boolean announcedMissingConfig;
     private boolean announcedMissingMesh;
 
-    ConfigWatcher(KubernetesClient client, String namespace, String configMapName, ControllerMetrics metrics, EventRecorder events) {
+    public ConfigWatcher(KubernetesClient client, String namespace, String configMapName, ControllerMetrics metrics, EventRecorder events) {
         this.client = client;
         this.namespace = namespace;
         this.configMapName = configMapName;
@@ -73,7 +73,7 @@ final class ConfigWatcher implements AutoCloseable {
     }
 
     /** Starts the watch and returns once the first configuration is in force. */
-    void start(Duration syncTimeout) throws Exception {
+    public void start(Duration syncTimeout) throws Exception {
         informer = client.configMaps().inNamespace(namespace).runnableInformer(0);
         informer.addEventHandler(new ResourceEventHandler<>() {
             @Override
@@ -97,16 +97,16 @@ final class ConfigWatcher implements AutoCloseable {
     }
 
     /** Completes when the watch ends; exceptionally when it failed. */
-    CompletionStage<Void> stopped() {
+    public CompletionStage<Void> stopped() {
         return informer.stopped();
     }
 
-    Active active() {
+    public Active active() {
         return active;
     }
 
     /** True once the namespace is listed and watched and a configuration (good, default or broken) is decided. */
-    boolean isLoaded() {
+    public boolean isLoaded() {
         return loaded && informer != null && informer.isRunning() && informer.hasSynced() && informer.isWatching();
     }
 

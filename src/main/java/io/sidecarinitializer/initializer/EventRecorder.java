@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * written once the burst is over. Warning Events add no wait of their own. A full queue drops new Events
  * with a warning; {@link #close} writes what is queued, without waiting, for a bounded time.
  */
-final class EventRecorder implements AutoCloseable {
+public final class EventRecorder implements AutoCloseable {
     static final String NORMAL = "Normal";
     static final String WARNING = "Warning";
     static final String COMPONENT = "sidecar-initializer";
@@ -59,7 +59,7 @@ final class EventRecorder implements AutoCloseable {
             });
 
     /** @param busy whether objects are being initialized now: Normal Events wait while it holds */
-    EventRecorder(KubernetesClient client, String instance, BooleanSupplier busy) {
+    public EventRecorder(KubernetesClient client, String instance, BooleanSupplier busy) {
         this(client, instance, busy, MAX_DEFERRAL);
     }
 

@@ -16,7 +16,7 @@ import java.util.function.Supplier;
  * {@code /metrics} (Prometheus text), {@code /healthz} (200 while the process runs) and {@code /readyz}
  * (200 once informers are synced and a configuration is decided, else 503) on the JDK's HTTP server.
  */
-final class ProbeServer implements AutoCloseable {
+public final class ProbeServer implements AutoCloseable {
     private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
 
     private final HttpServer server;
@@ -27,7 +27,7 @@ final class ProbeServer implements AutoCloseable {
         this.executor = executor;
     }
 
-    static ProbeServer start(int port, PrometheusMeterRegistry registry, BooleanSupplier ready, Supplier<String> readiness)
+    public static ProbeServer start(int port, PrometheusMeterRegistry registry, BooleanSupplier ready, Supplier<String> readiness)
             throws IOException {
         HttpServer server = HttpServer.create(new InetSocketAddress(port), 0);
         ExecutorService executor = Executors.newFixedThreadPool(2, r -> {
@@ -46,7 +46,7 @@ final class ProbeServer implements AutoCloseable {
         return new ProbeServer(server, executor);
     }
 
-    int port() {
+    public int port() {
         return server.getAddress().getPort();
     }
 

@@ -286,7 +286,7 @@ public final class SidecarController implements AutoCloseable {
      * The JVM's own gauges on /metrics (heap and non-heap by pool, GC pauses, threads, classes, CPU, uptime, open
      * files), so a memory limit can be sized from what the controller uses. Closing it removes the GC listener.
      */
-    private static AutoCloseable bindJvmMetrics(MeterRegistry registry) {
+    public static AutoCloseable bindJvmMetrics(MeterRegistry registry) {
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new ClassLoaderMetrics().bindTo(registry);
@@ -379,7 +379,7 @@ public final class SidecarController implements AutoCloseable {
     }
 
     /** A message an operator can act on: which server, which verb and resource. */
-    static String explain(Throwable error, KubernetesClient client) {
+    public static String explain(Throwable error, KubernetesClient client) {
         String server = client.getConfiguration().getMasterUrl();
         for (Throwable t = error; t != null; t = t.getCause()) {
             if (t instanceof KubernetesClientException k && k.getCode() == 403) {

@@ -1,0 +1,170 @@
+package io.sidecarinitializer.webhook;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.sidecarinitializer.initializer.ConfigWatcher;
+import io.sidecarinitializer.initializer.ControllerMetrics;
+import io.sidecarinitializer.initializer.EventRecorder;
+import io.sidecarinitializer.initializer.ProbeServer;
+import io.sidecarinitializer.initializer.SidecarController;
+import io.sidecarinitializer.initializer.StartupException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * SPEC §7, the webhook front: the ConfigMaps watched as the controller watches them, a serving certificate
+ * (files, or self-managed), and the HTTPS server whose every answer comes from the engine. Ready once the
+ * configuration is loaded and TLS is serving.
+ */
+public final class Webhook implements AutoCloseable {
+    private static final Duration SYNC_TIMEOUT = Duration.ofSeconds(60);
+    private static final Logger log = LoggerFactory.getLogger(Webhook.class);
+
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final List<AutoCloseable> resources = Collections.synchronizedList(new ArrayList<>());
+    private final CompletableFuture<String> stopped = new CompletableFuture<>();
+    private ConfigWatcher config;
+    private ProbeServer http;
+    private WebhookServer server;
+    private volatile boolean closed;
+
+    private Webhook() {}
+
+    /** Starts everything and returns once {@code /inject} is served; fails with a message that says what to fix. */
+    public static Webhook start(KubernetesClient client, WebhookOptions options) {
+        return start(client, options, Clock.systemUTC());
+    }
+
+    static Webhook start(KubernetesClient client, WebhookOptions options, Clock clock) {
+        Webhook webhook = new Webhook();
+        try {
+            webhook.run(client, options, clock);
+            return webhook;
+        } catch (Exception e) {
+            webhook.close();
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            throw e instanceof StartupException s ? s : new StartupException(SidecarController.explain(e, client), e);
+        }
+    }
+
+    private void run(KubernetesClient client, WebhookOptions options, Clock clock) throws Exception {
+        if (options.httpPort() != -1) {
+            resources.add(SidecarController.bindJvmMetrics(registry));
+            http = ProbeServer.start(options.httpPort(), registry, this::isReady, this::readiness);
+            resources.add(http);
+        }
+        EventRecorder events = new EventRecorder(client, options.identity(), () -> false);
+        resources.add(events);
+        config = new ConfigWatcher(client, options.configNamespace(), options.configMap(), new ControllerMetrics(registry), events);
+        resources.add(config);
+        config.start(SYNC_TIMEOUT);
+        config.stopped().whenComplete((ignored, error) -> stop("the ConfigMap watch in " + options.configNamespace() + " ended"
+                + (error == null ? "" : ": " + error.getMessage())));
+
+        ObjectMapper json = new ObjectMapper();
+        PodAdmission admission = new PodAdmission(() -> config.active().injector(), options.failClosed(), json);
+        ReviewHandler handler = new ReviewHandler(admission, new AdmissionMetrics(registry), json);
+
+        if (options.selfManagedCertificates()) {
+            List<String> names = CertificateBundle.serviceNames(options.serviceName(), options.namespace(), options.tlsSans());
+            SelfManagedCertificates certificates = new SelfManagedCertificates(client, options.namespace(), options.certSecret(),
+                    options.webhookConfig(), names, clock);
+            resources.add(certificates);
+            server = WebhookServer.start(options.port(), certificates.check(), handler);
+            resources.add(0, server);
+            certificates.start(this::use);
+        } else {
+            CertificateFiles files = new CertificateFiles(options.certFile(), options.keyFile());
+            resources.add(files);
+            TlsCredentials first;
+            try {
+                first = files.read();
+            } catch (java.io.IOException | IllegalArgumentException e) {
+                throw new StartupException("cannot use the certificate files: " + e.getMessage(), e);
+            }
+            server = WebhookServer.start(options.port(), first, handler);
+            resources.add(0, server);
+            files.start(this::use, CertificateFiles.POLL_INTERVAL);
+        }
+    }
+
+    private void use(TlsCredentials credentials) {
+        try {
+            server.use(credentials);
+        } catch (Exception e) {
+            log.warn("Cannot reload the serving certificate: {}; the one in use stays", e.toString());
+        }
+    }
+
+    /** Ready: the configuration is decided and TLS is serving. */
+    public boolean isReady() {
+        return !closed && server != null && config != null && config.isLoaded();
+    }
+
+    public String readiness() {
+        if (closed) {
+            return "stopping";
+        }
+        if (config == null || !config.isLoaded()) {
+            return "not ready: the ConfigMaps are not loaded yet";
+        }
+        if (server == null) {
+            return "not ready: TLS is not serving yet";
+        }
+        String problem = config.active().problem();
+        return "ready" + (problem == null ? "" : " (" + problem + ")");
+    }
+
+    /** The HTTPS port {@code /inject} is served on. */
+    public int port() {
+        return server.port();
+    }
+
+    /** The port of /metrics, /healthz and /readyz. */
+    public int httpPort() {
+        return http == null ? -1 : http.port();
+    }
+
+    public PrometheusMeterRegistry meterRegistry() {
+        return registry;
+    }
+
+    /** Completes with a reason when the webhook can no longer do its work (the ConfigMap watch ended). */
+    public CompletionStage<String> stopped() {
+        return stopped;
+    }
+
+    private void stop(String reason) {
+        if (!closed) {
+            stopped.complete(reason);
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        List<AutoCloseable> all;
+        synchronized (resources) {
+            all = new ArrayList<>(resources);
+            resources.clear();
+        }
+        for (AutoCloseable r : all) {
+            try {
+                r.close();
+            } catch (Exception e) {
+                log.debug("Closing {}: {}", r.getClass().getSimpleName(), e.toString());
+            }
+        }
+    }
+}
