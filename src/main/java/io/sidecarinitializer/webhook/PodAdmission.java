@@ -59,14 +59,14 @@ public final class PodAdmission {
             log.debug("Allowed pod {} untouched: the request names no namespace", name);
             return new Verdict(AdmissionResponse.allow(), AdmissionMetrics.SKIPPED, NO_NAMESPACE);
         }
-        Injector engine = injector.get();
-        if (engine == null) {
-            return failed(name, NO_CONFIG, "no valid sidecar configuration is loaded", null);
-        }
-        // The API server sends the object with its apiVersion and kind; fill them in if a caller did not.
-        pod.putIfAbsent("apiVersion", "v1");
-        pod.putIfAbsent("kind", "Pod");
         try {
+            Injector engine = injector.get();
+            if (engine == null) {
+                return failed(name, NO_CONFIG, "no valid sidecar configuration is loaded", null);
+            }
+            // The API server sends the object with its apiVersion and kind; fill them in if a caller did not.
+            pod.putIfAbsent("apiVersion", "v1");
+            pod.putIfAbsent("kind", "Pod");
             Optional<Workload> workload = Workload.of(pod, namespace);
             if (workload.isEmpty()) {
                 log.debug("Allowed pod {} untouched: apiVersion {} is not one we inject", name, pod.get("apiVersion"));

@@ -49,6 +49,16 @@ public record TlsCredentials(String certificateChain, String privateKey, X509Cer
         return leaf.getNotAfter().toInstant();
     }
 
+    /** The whole chain, parsed. */
+    public List<X509Certificate> chain() {
+        return certificates(certificateChain, "certificate chain");
+    }
+
+    /** The private key, parsed. */
+    public PrivateKey key() {
+        return privateKey(privateKey, "private key");
+    }
+
     static List<X509Certificate> certificates(String pem, String source) {
         List<X509Certificate> chain = new ArrayList<>();
         try (PEMParser parser = new PEMParser(new StringReader(pem))) {

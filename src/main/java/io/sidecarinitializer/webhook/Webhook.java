@@ -83,7 +83,7 @@ public final class Webhook implements AutoCloseable {
             resources.add(certificates);
             server = WebhookServer.start(options.port(), certificates.check(), handler);
             resources.add(0, server);
-            certificates.start(this::use);
+            certificates.start(server::use);
         } else {
             CertificateFiles files = new CertificateFiles(options.certFile(), options.keyFile());
             resources.add(files);
@@ -95,15 +95,7 @@ public final class Webhook implements AutoCloseable {
             }
             server = WebhookServer.start(options.port(), first, handler);
             resources.add(0, server);
-            files.start(this::use, CertificateFiles.POLL_INTERVAL);
-        }
-    }
-
-    private void use(TlsCredentials credentials) {
-        try {
-            server.use(credentials);
-        } catch (Exception e) {
-            log.warn("Cannot reload the serving certificate: {}; the one in use stays", e.toString());
+            files.start(server::use, CertificateFiles.POLL_INTERVAL);
         }
     }
 

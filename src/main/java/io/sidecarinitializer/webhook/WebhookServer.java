@@ -5,10 +5,10 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.file.FileSystemOptions;
+import io.vertx.core.http.Http2Settings;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
-import io.vertx.core.net.PemKeyCertOptions;
-import io.vertx.core.net.SSLOptions;
+import io.vertx.core.net.KeyCertOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -23,21 +23,25 @@ import org.slf4j.LoggerFactory;
 /**
  * The HTTPS side of the webhook, on Vert.x: {@code POST /inject} with a body cap, TLS 1.2 and 1.3 only, HTTP/1.1
  * and HTTP/2. Reviews are handled on Vert.x's worker threads, so one HTTP/2 connection from the API server still
- * uses every core. {@link #use} swaps the certificate for new connections without a restart.
+ * uses every core. {@link #use} swaps the certificate for new connections without a restart, through the key
+ * manager rather than Vert.x's SSL options update, during which a connection arriving fails (Vert.x 4.5).
  */
 public final class WebhookServer implements AutoCloseable {
     public static final String PATH = "/inject";
     static final Set<String> TLS_VERSIONS = Set.of("TLSv1.2", "TLSv1.3");
+    static final int MAX_CONCURRENT_STREAMS = 1000;
     private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
     private static final Logger log = LoggerFactory.getLogger(WebhookServer.class);
 
     private final Vertx vertx;
     private final HttpServer server;
+    private final ReloadingKeyManager keys;
     private volatile TlsCredentials credentials;
 
-    private WebhookServer(Vertx vertx, HttpServer server, TlsCredentials credentials) {
+    private WebhookServer(Vertx vertx, HttpServer server, ReloadingKeyManager keys, TlsCredentials credentials) {
         this.vertx = vertx;
         this.server = server;
+        this.keys = keys;
         this.credentials = credentials;
     }
 
@@ -50,12 +54,14 @@ public final class WebhookServer implements AutoCloseable {
                 // Nothing is served from files; no cache directory on a read-only root filesystem.
                 .setFileSystemOptions(new FileSystemOptions().setFileCachingEnabled(false).setClassPathResolvingEnabled(false)));
         try {
+            ReloadingKeyManager keys = new ReloadingKeyManager(credentials);
             HttpServerOptions options = new HttpServerOptions()
                     .setSsl(true)
                     .setUseAlpn(true)
-                    .setKeyCertOptions(pem(credentials))
+                    .setKeyCertOptions(KeyCertOptions.wrap(keys))
                     .setEnabledSecureTransportProtocols(TLS_VERSIONS)
-                    .setMaxFormAttributeSize(0)
+                    // Vert.x allows 100 streams per HTTP/2 connection; a burst of pod creations needs more.
+                    .setInitialSettings(new Http2Settings().setMaxConcurrentStreams(MAX_CONCURRENT_STREAMS))
                     .setCompressionSupported(false);
             Router router = Router.router(vertx);
             router.post(PATH)
@@ -67,7 +73,7 @@ public final class WebhookServer implements AutoCloseable {
             await(server.listen(port));
             log.info("Serving {} over HTTPS (TLS 1.2+) on port {}; certificate {} valid until {}", PATH, server.actualPort(),
                     credentials.leaf().getSubjectX500Principal().getName(), credentials.notAfter());
-            return new WebhookServer(vertx, server, credentials);
+            return new WebhookServer(vertx, server, keys, credentials);
         } catch (Exception | Error e) {
             vertx.close();
             throw e;
@@ -83,11 +89,8 @@ public final class WebhookServer implements AutoCloseable {
     }
 
     /** New connections get these credentials from now on; open ones keep theirs. */
-    public void use(TlsCredentials next) throws Exception {
-        await(server.updateSSLOptions(new SSLOptions()
-                .setKeyCertOptions(pem(next))
-                .setUseAlpn(true)
-                .setEnabledSecureTransportProtocols(TLS_VERSIONS), true));
+    public void use(TlsCredentials next) {
+        keys.use(next);
         credentials = next;
         log.info("Serving certificate reloaded: {} valid until {}", next.leaf().getSubjectX500Principal().getName(), next.notAfter());
     }
@@ -122,12 +125,6 @@ public final class WebhookServer implements AutoCloseable {
             return;
         }
         ctx.response().setStatusCode(reply.status()).putHeader("Content-Type", reply.contentType()).end(Buffer.buffer(reply.body()));
-    }
-
-    private static PemKeyCertOptions pem(TlsCredentials credentials) {
-        return new PemKeyCertOptions()
-                .setCertValue(Buffer.buffer(credentials.certificateChain()))
-                .setKeyValue(Buffer.buffer(credentials.privateKey()));
     }
 
     private static <T> T await(Future<T> future) throws Exception {

@@ -17,13 +17,13 @@ import org.junit.jupiter.api.Assumptions;
  * line, {@code #} comments, {@code {golden}} stands for the golden directory) and optionally the expected
  * JSON Patch {@code <case>.patch.json}. See README.md in that directory.
  */
-record GoldenCase(String name, Path input, Path output, List<String> args) {
+public record GoldenCase(String name, Path input, Path output, List<String> args) {
     /** {@code -Dgolden.update=true} rewrites expected files instead of comparing; review the diff before committing. */
     static final boolean UPDATE = Boolean.getBoolean("golden.update");
     /** Every case runs with this status version so that a release does not rewrite every golden file. */
     static final String VERSION = "golden";
 
-    static Path dir() {
+    public static Path dir() {
         return Path.of(System.getProperty("basedir", ".")).resolve("src/test/resources/golden").toAbsolutePath();
     }
 
@@ -95,7 +95,7 @@ record GoldenCase(String name, Path input, Path output, List<String> args) {
     }
 
     /** Compares with the expected file byte for byte, or, in update mode, rewrites it and aborts the test for review. */
-    static void assertMatchesFile(Path expected, String actual) {
+    public static void assertMatchesFile(Path expected, String actual) {
         if (UPDATE) {
             String before = Files.exists(expected) ? read(expected) : null;
             if (!actual.equals(before)) {
