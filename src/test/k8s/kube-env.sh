@@ -63,6 +63,9 @@
 #
 # Notes: no scheduler or kubelet runs, so
 #   * Pods are created (admission webhooks and all) but stay Pending with no node;
+#   * an admission webhook is reached with a `url` clientConfig on loopback (https://127.0.0.1:PORT/PATH, its
+#     caBundle in the configuration; admissionregistration.k8s.io/v1 is served): a `service` clientConfig
+#     would dial the Service's ClusterIP, which nothing routes here;
 #   * a Pod created in a namespace that is only milliseconds old can still fail ServiceAccount admission
 #     ("serviceaccount default not found", "No API token found") until the controllers catch up: wait for
 #     `kubectl -n NS get serviceaccount default` to list a secret first;
