@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.http.BasicBuilder;
 import io.fabric8.kubernetes.client.http.HttpRequest;
 import io.fabric8.kubernetes.client.http.Interceptor;
+import io.sidecarinitializer.kube.WorkloadResources;
 import java.net.URI;
 import java.util.Collection;
 import java.util.List;
@@ -15,13 +16,13 @@ import java.util.regex.Pattern;
  * initializers from LIST and WATCH without it, and fabric8's informers have no such option, so it is added
  * on the wire. Other requests pass unchanged.
  */
-final class IncludeUninitialized implements Interceptor {
-    static final String NAME = "include-uninitialized";
+public final class IncludeUninitialized implements Interceptor {
+    public static final String NAME = "include-uninitialized";
     static final String PARAMETER = "includeUninitialized=true";
 
     private final List<Pattern> paths;
 
-    IncludeUninitialized(Collection<Class<? extends HasMetadata>> types) {
+    public IncludeUninitialized(Collection<Class<? extends HasMetadata>> types) {
         this.paths = types.stream().map(IncludeUninitialized::pathPattern).toList();
     }
 

@@ -10,7 +10,7 @@ import java.util.Map;
  * operations that take our entry off it. Today's fabric8 model has no such field, so it is read from the
  * tree. Pure.
  */
-final class PendingInitializers {
+public final class PendingInitializers {
     static final String PENDING_PATH = "/metadata/initializers/pending";
 
     private final List<String> names;
@@ -20,7 +20,7 @@ final class PendingInitializers {
     }
 
     /** The pending names in order; empty when the object is initialized or the field is malformed. */
-    static PendingInitializers of(Map<String, Object> object) {
+    public static PendingInitializers of(Map<String, Object> object) {
         List<String> names = new ArrayList<>();
         if (object.get("metadata") instanceof Map<?, ?> meta
                 && meta.get("initializers") instanceof Map<?, ?> initializers
@@ -32,11 +32,11 @@ final class PendingInitializers {
         return new PendingInitializers(List.copyOf(names));
     }
 
-    List<String> names() {
+    public List<String> names() {
         return names;
     }
 
-    boolean isEmpty() {
+    public boolean isEmpty() {
         return names.isEmpty();
     }
 

@@ -10,8 +10,20 @@ import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.sidecarinitializer.cluster.Activity;
+import io.sidecarinitializer.cluster.ConfigWatcher;
+import io.sidecarinitializer.cluster.ControllerMetrics;
+import io.sidecarinitializer.cluster.FailureCause;
+import io.sidecarinitializer.cluster.Leadership;
+import io.sidecarinitializer.cluster.Mode;
+import io.sidecarinitializer.cluster.OutcomeReporter;
+import io.sidecarinitializer.cluster.Plan;
+import io.sidecarinitializer.cluster.RecentKeys;
+import io.sidecarinitializer.cluster.WorkloadRef;
 import io.sidecarinitializer.inject.Injection;
 import io.sidecarinitializer.inject.WorkloadKind;
+import io.sidecarinitializer.kube.WorkloadResources;
+import io.sidecarinitializer.kube.WorkloadStore;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -58,7 +70,7 @@ public final class WorkloadReconciler<R extends WorkloadResources.WorkloadResour
     /** The informer cache: in initializer mode sized by what is pending, in reconcile mode every object as text. */
     private final WorkloadStore<R> store;
 
-    WorkloadReconciler(Class<R> type, Mode mode, KubernetesClient client, ConfigWatcher config, Leadership leadership,
+    public WorkloadReconciler(Class<R> type, Mode mode, KubernetesClient client, ConfigWatcher config, Leadership leadership,
                        OutcomeReporter reporter, ControllerMetrics metrics, Clock clock, Activity activity) {
         if (mode == Mode.AUTO) {
             throw new IllegalArgumentException("resolve the mode before building a reconciler");
@@ -79,11 +91,11 @@ public final class WorkloadReconciler<R extends WorkloadResources.WorkloadResour
     }
 
     /** The informer cache to register with this reconciler. */
-    WorkloadStore<R> store() {
+    public WorkloadStore<R> store() {
         return store;
     }
 
-    Class<R> resourceType() {
+    public Class<R> resourceType() {
         return type;
     }
 

@@ -11,7 +11,7 @@ import io.fabric8.kubernetes.client.http.AsyncBody;
 import io.fabric8.kubernetes.client.http.HttpRequest;
 import io.fabric8.kubernetes.client.http.Interceptor;
 import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
-import io.sidecarinitializer.initializer.GzipResponses;
+import io.sidecarinitializer.kube.GzipResponses;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.util.List;

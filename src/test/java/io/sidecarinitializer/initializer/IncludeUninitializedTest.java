@@ -2,6 +2,8 @@ package io.sidecarinitializer.initializer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sidecarinitializer.cluster.Requests;
+import io.sidecarinitializer.kube.WorkloadResources;
 import java.net.URI;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -10,6 +10,17 @@ import io.fabric8.kubernetes.api.model.KubernetesResource;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.sidecarinitializer.BuildInfo;
+import io.sidecarinitializer.cluster.ApiServer;
+import io.sidecarinitializer.cluster.ApiServerDispatcher;
+import io.sidecarinitializer.cluster.ConfigWatcher;
+import io.sidecarinitializer.cluster.ControllerMetrics;
+import io.sidecarinitializer.cluster.ControllerTestSupport;
+import io.sidecarinitializer.cluster.Manifest;
+import io.sidecarinitializer.cluster.Mode;
+import io.sidecarinitializer.cluster.Poll;
+import io.sidecarinitializer.cluster.SidecarController;
+import io.sidecarinitializer.cluster.Trees;
+import io.sidecarinitializer.kube.WorkloadStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,12 +34,12 @@ class InitializerModeTest extends ControllerTestSupport {
     private static final String STATUS = "sidecar.istio.io/status";
 
     @Override
-    ApiServer apiServer() {
+    protected ApiServer apiServer() {
         return ApiServer.withInitializers();
     }
 
     @Override
-    Mode mode() {
+    protected Mode mode() {
         return Mode.INITIALIZER;
     }
 

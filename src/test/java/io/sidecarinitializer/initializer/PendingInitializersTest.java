@@ -3,6 +3,7 @@ package io.sidecarinitializer.initializer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.sidecarinitializer.cluster.Manifest;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
