@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# kube-env.sh - a real Kubernetes API server (v1.20.2) + etcd on loopback, for end-to-end tests.
+# kube-env.sh - a real Kubernetes API server (v1.20.2) + etcd + kube-controller-manager on loopback, for end-to-end tests.
 #
 # Usage:
-#   kube-env.sh build                      build kube-apiserver once and cache it (idempotent)
-#   kube-env.sh start DIR [--token LINE]...  start etcd + kube-apiserver with state in DIR
+#   kube-env.sh build                      build kube-apiserver and kube-controller-manager once and cache them (idempotent)
+#   kube-env.sh start DIR [--token LINE]...  start etcd + kube-apiserver + kube-controller-manager with state in DIR
 #   kube-env.sh stop DIR                   stop them, remove DIR's transient data (keeps *.log)
 #   kube-env.sh status DIR                 exit 0 if the environment in DIR is running and ready
 #   kube-env.sh path                       print the cached kube-apiserver path (builds if needed)
@@ -16,14 +16,17 @@
 #   * patches the vendored github.com/modern-go/reflect2 v1.0.1 to v1.0.2's Go >= 1.18 fix (without
 #     it a Go 1.19 build segfaults on the first pretty-printed JSON response; see patch_reflect2);
 #   * generates pkg/generated/openapi/zz_generated.openapi.go (missing from the tarball) with the
-#     vendored openapi-gen, builds cmd/kube-apiserver in GOPATH mode (GO111MODULE=off, CGO_ENABLED=0)
-#     with version ldflags, checks `kube-apiserver --version`, then moves it atomically to
-#       ${SIDECAR_KUBE_CACHE:-$HOME/.cache/sidecar-initializer}/kubernetes-1.20.2/bin/kube-apiserver
-#   * "done" = that binary plus bin/kube-apiserver.recipe holding the current BUILD_RECIPE (written
-#     last); anything else is rebuilt. Scratch work lives in .../kubernetes-1.20.2/work (its Go build
-#     cache is reused by a retry after an interrupted build; the work dir is deleted on success,
-#     unless SIDECAR_KUBE_KEEP_WORK=1). An flock on .../kubernetes-1.20.2/build.lock serialises callers.
-#   First build takes about 3.5-6 minutes on 2 cores; afterwards `build` returns at once.
+#     vendored openapi-gen, builds whichever of cmd/kube-apiserver and cmd/kube-controller-manager is not
+#     cached, in one `go build` (GOPATH mode, GO111MODULE=off, CGO_ENABLED=0) with version ldflags, checks
+#     each `--version`, then moves each atomically to
+#       ${SIDECAR_KUBE_CACHE:-$HOME/.cache/sidecar-initializer}/kubernetes-1.20.2/bin/NAME
+#   * each binary is its own cache entry: "done" = bin/NAME plus bin/NAME.recipe holding the current
+#     BUILD_RECIPE (written last); a missing or stale one is rebuilt, a cached one is kept (so a cache made
+#     before kube-controller-manager was added only builds that). Scratch work lives in
+#     .../kubernetes-1.20.2/work; a retry after an interrupted build reuses its prepared source tree
+#     (work/kubernetes/.kube-env-ready) and Go build cache; the work dir is deleted on success, unless
+#     SIDECAR_KUBE_KEEP_WORK=1. An flock on .../kubernetes-1.20.2/build.lock serialises callers.
+#   First build takes about 5-8 minutes on 2 cores; afterwards `build` returns at once.
 #
 # What `start DIR` does (DIR is created if missing; its path may only contain [A-Za-z0-9._/+@-]):
 #   * picks free loopback ports, starts etcd and kube-apiserver bound to 127.0.0.1 only,
@@ -39,6 +42,14 @@
 #   * authorization mode RBAC, default admission plugins (incl. ServiceAccount admission, see below),
 #     serving certificate self-signed by the apiserver (CA written to DIR/ca.crt);
 #   * waits for /readyz (timeout ${SIDECAR_KUBE_START_TIMEOUT:-60}s, then prints the log tail and fails);
+#   * starts kube-controller-manager (log DIR/kube-controller-manager.log, pid DIR/kube-controller-manager.pid)
+#     as user system:kube-controller-manager (its own token and DIR/controller-manager.kubeconfig), with
+#     only the controllers a test cluster needs: deployment, replicaset (Deployments get ReplicaSets and
+#     Pods; no kubelet or scheduler runs, so Pods stay Pending), serviceaccount and serviceaccount-token
+#     (every namespace gets a `default` ServiceAccount with a token, so bare Pods pass ServiceAccount
+#     admission), namespace (deleted namespaces go away) and garbagecollector (owned objects follow);
+#     waits for its /healthz and for the `default` ServiceAccount's token in namespace default.
+#     SIDECAR_KUBE_CONTROLLER_MANAGER=false skips it;
 #   * writes DIR/kubeconfig (context "sidecar-test", user "admin", CA embedded) and DIR/env.
 #   Extra kube-apiserver flags can be passed in SIDECAR_KUBE_APISERVER_ARGS (split on whitespace),
 #   e.g. SIDECAR_KUBE_APISERVER_ARGS="--disable-admission-plugins=ServiceAccount".
@@ -48,15 +59,19 @@
 #   KUBECONFIG  SIDECAR_KUBE_SERVER (https://127.0.0.1:PORT)  SIDECAR_KUBE_API_PORT
 #   SIDECAR_KUBE_ETCD_PORT  SIDECAR_KUBE_ETCD_URL  SIDECAR_KUBE_CA_FILE  SIDECAR_KUBE_ADMIN_TOKEN
 #   SIDECAR_KUBE_SA_USER  SIDECAR_KUBE_SA_TOKEN  SIDECAR_KUBE_TOKEN_FILE  SIDECAR_KUBE_VERSION  SIDECAR_KUBE_DIR
+#   SIDECAR_KUBE_CONTROLLER_MANAGER (true|false: whether kube-controller-manager runs)
 #
-# Notes: no controller-manager or scheduler runs, so
-#   * Deployments never get ReplicaSets/Pods (status stays 0/1), which is fine for patch/injection tests;
-#   * a deleted namespace stays "Terminating" forever (no namespace controller): use a fresh namespace
-#     per test, and `kubectl delete ns --wait=false` if you delete at all (plain delete blocks);
-#   * namespaces get no `default` ServiceAccount, so creating a bare Pod fails in ServiceAccount
-#     admission ("serviceaccount default not found"); with the SA created it still fails ("No API token
-#     found") unless the pod sets automountServiceAccountToken: false, or start with
-#     SIDECAR_KUBE_APISERVER_ARGS=--disable-admission-plugins=ServiceAccount.
+# Notes: no scheduler or kubelet runs, so
+#   * Pods are created (admission webhooks and all) but stay Pending with no node;
+#   * an admission webhook is reached with a `url` clientConfig on loopback (https://127.0.0.1:PORT/PATH, its
+#     caBundle in the configuration; admissionregistration.k8s.io/v1 is served): a `service` clientConfig
+#     would dial the Service's ClusterIP, which nothing routes here;
+#   * a Pod created in a namespace that is only milliseconds old can still fail ServiceAccount admission
+#     ("serviceaccount default not found", "No API token found") until the controllers catch up: wait for
+#     `kubectl -n NS get serviceaccount default` to list a secret first;
+#   * without kube-controller-manager (SIDECAR_KUBE_CONTROLLER_MANAGER=false), Deployments get no
+#     ReplicaSets, deleted namespaces stay Terminating and bare Pods fail ServiceAccount admission unless
+#     the SA exists and the pod sets automountServiceAccountToken: false;
 #   * the apiserver logs "unable to sync kubernetes service ... may not be in the loopback range" every
 #     10s because it advertises 127.0.0.1; harmless.
 # Processes run in their own session (setsid) with output in DIR/*.log, so a caller (e.g. a JVM
@@ -71,10 +86,16 @@ readonly SA_GROUPS="system:serviceaccounts,system:serviceaccounts:istio-system"
 
 CACHE_ROOT="${SIDECAR_KUBE_CACHE:-${HOME:-/root}/.cache/sidecar-initializer}"
 VERSION_DIR="${CACHE_ROOT}/kubernetes-${KUBE_VERSION}"
-APISERVER_BIN="${VERSION_DIR}/bin/kube-apiserver"
+BIN_DIR="${VERSION_DIR}/bin"
+APISERVER_BIN="${BIN_DIR}/kube-apiserver"
+CONTROLLER_MANAGER_BIN="${BIN_DIR}/kube-controller-manager"
+# The binaries `build` makes, each cached on its own (cmd/NAME in the source tree, bin/NAME in the cache).
+readonly BINARIES=(kube-apiserver kube-controller-manager)
 # Bump when the build recipe changes (patches, flags): a binary without a matching stamp is rebuilt.
 readonly BUILD_RECIPE="kube-env-r2 reflect2-go118-fix"
-RECIPE_STAMP="${APISERVER_BIN}.recipe"
+# What kube-controller-manager runs: Deployments -> ReplicaSets -> Pods, ServiceAccounts with tokens,
+# namespace deletion and owner-reference cleanup; nothing that needs nodes or a cloud.
+readonly CONTROLLERS="deployment,replicaset,serviceaccount,serviceaccount-token,namespace,garbagecollector"
 START_TIMEOUT="${SIDECAR_KUBE_START_TIMEOUT:-60}"
 
 log() { printf '[kube-env %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
@@ -330,8 +351,9 @@ generate_openapi() {
   [[ -s pkg/generated/openapi/zz_generated.openapi.go ]] || die "openapi-gen produced no output"
 }
 
-build_apiserver() {
-  local work="$1" root="$1/gopath/src/k8s.io/kubernetes" key val
+build_binaries() { # work name...
+  local work="$1" root="$1/gopath/src/k8s.io/kubernetes" key val name
+  shift
   local -a ldflags=(-s -w)
   for key in gitVersion gitMajor gitMinor gitCommit gitTreeState buildDate; do
     case "${key}" in
@@ -349,61 +371,100 @@ build_apiserver() {
     )
   done
   cd "${root}"
-  log "go build ./cmd/kube-apiserver (3-10 minutes on 2 cores)"
+  local -a pkgs=()
+  for name in "$@"; do pkgs+=("./cmd/${name}"); done
+  log "go build ${pkgs[*]} (3-10 minutes on 2 cores)"
   local start=${SECONDS}
-  go build -o "${work}/kube-apiserver.new" -ldflags "${ldflags[*]}" ./cmd/kube-apiserver
+  rm -rf "${work}/out"
+  mkdir -p "${work}/out"
+  # One invocation: the binaries share most packages, compiled once.
+  go build -o "${work}/out/" -ldflags "${ldflags[*]}" "${pkgs[@]}"
   log "go build finished in $((SECONDS - start))s"
   local v
-  v="$("${work}/kube-apiserver.new" --version 2>&1)"
-  [[ "${v}" == "Kubernetes v${KUBE_VERSION}" ]] || die "built binary reports '${v}', expected 'Kubernetes v${KUBE_VERSION}'"
+  for name in "$@"; do
+    v="$("${work}/out/${name}" --version 2>&1)"
+    [[ "${v}" == "Kubernetes v${KUBE_VERSION}" ]] || die "built ${name} reports '${v}', expected 'Kubernetes v${KUBE_VERSION}'"
+  done
 }
 
-is_cached() {
-  [[ -x "${APISERVER_BIN}" && -f "${RECIPE_STAMP}" && "$(cat "${RECIPE_STAMP}")" == "${BUILD_RECIPE}" ]]
+is_cached() { # name
+  local bin="${BIN_DIR}/$1"
+  [[ -x "${bin}" && -f "${bin}.recipe" && "$(cat "${bin}.recipe")" == "${BUILD_RECIPE}" ]]
+}
+
+# The binaries of BINARIES that are not cached, space-separated (empty when all are).
+missing_binaries() {
+  local name missing=()
+  for name in "${BINARIES[@]}"; do
+    is_cached "${name}" || missing+=("${name}")
+  done
+  echo "${missing[*]}"
+}
+
+# Moves work/out/NAME into the cache atomically; the recipe stamp, written last, marks it complete.
+install_binary() { # work name
+  local work="$1" name="$2" bin="${BIN_DIR}/$2"
+  mv -f "${work}/out/${name}" "${bin}.tmp.$$"
+  rm -f "${bin}.recipe"
+  mv -f "${bin}.tmp.$$" "${bin}" # atomic rename inside bin/
+  echo "${BUILD_RECIPE}" >"${bin}.recipe.tmp.$$"
+  mv -f "${bin}.recipe.tmp.$$" "${bin}.recipe"
 }
 
 do_build_locked() {
-  local work="${VERSION_DIR}/work"
-  if is_cached; then
+  local work="${VERSION_DIR}/work" ready
+  local -a missing
+  read -r -a missing <<<"$(missing_binaries)"
+  if [[ ${#missing[@]} -eq 0 ]]; then
     return 0 # another caller finished while we waited for the lock
   fi
   local t0=${SECONDS}
   ensure_packages
-  mkdir -p "${work}" "${VERSION_DIR}/bin"
-  download_source "${work}"
+  mkdir -p "${work}" "${BIN_DIR}"
+  ready="${work}/kubernetes/.kube-env-ready"
   go_env "${work}"
+  if [[ -f "${ready}" && "$(cat "${ready}")" == "${BUILD_RECIPE}" ]]; then
+    log "reusing the prepared source tree in ${work}/kubernetes"
+  else
+    download_source "${work}"
+    patch_reflect2 "${work}/kubernetes"
+  fi
   mkdir -p "${GOPATH}/src/k8s.io"
   ln -sfn "${work}/kubernetes" "${GOPATH}/src/k8s.io/kubernetes"
   log "using $(go version)"
-  patch_reflect2 "${work}/kubernetes"
-  generate_openapi "${work}"
-  build_apiserver "${work}"
-  mv -f "${work}/kube-apiserver.new" "${APISERVER_BIN}.tmp.$$"
-  rm -f "${RECIPE_STAMP}"
-  mv -f "${APISERVER_BIN}.tmp.$$" "${APISERVER_BIN}" # atomic rename inside bin/
-  echo "${BUILD_RECIPE}" >"${RECIPE_STAMP}.tmp.$$"
-  mv -f "${RECIPE_STAMP}.tmp.$$" "${RECIPE_STAMP}" # the stamp marks the build as complete
+  if [[ ! -f "${ready}" ]]; then
+    generate_openapi "${work}"
+    echo "${BUILD_RECIPE}" >"${ready}" # downloaded, patched and generated: a retry starts at go build
+  fi
+  build_binaries "${work}" "${missing[@]}"
+  local name
+  for name in "${missing[@]}"; do
+    install_binary "${work}" "${name}"
+  done
   if [[ "${SIDECAR_KUBE_KEEP_WORK:-0}" != 1 ]]; then
     chmod -R u+w "${work}" 2>/dev/null || true
     rm -rf "${work}"
   fi
-  log "built ${APISERVER_BIN} in $((SECONDS - t0))s"
+  log "built ${missing[*]} in $((SECONDS - t0))s"
 }
 
 cmd_build() {
-  if is_cached; then
-    log "cached: ${APISERVER_BIN}"
+  local missing
+  missing="$(missing_binaries)"
+  if [[ -z "${missing}" ]]; then
+    log "cached: ${BIN_DIR}/{${BINARIES[*]}}"
     return 0
   fi
   mkdir -p "${VERSION_DIR}"
-  log "kube-apiserver v${KUBE_VERSION} not cached; building (waiting for build lock if needed)"
+  log "not cached for v${KUBE_VERSION}: ${missing}; building (waiting for build lock if needed)"
   # Subshell so the lock fd is closed before anything else (e.g. daemons started later) runs.
   (
     exec 9>"${VERSION_DIR}/build.lock"
     flock 9
     do_build_locked
   )
-  is_cached || die "build did not produce ${APISERVER_BIN}"
+  missing="$(missing_binaries)"
+  [[ -z "${missing}" ]] || die "build did not produce ${missing} in ${BIN_DIR}"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -476,10 +537,11 @@ kill_pidfile() {
 
 cleanup_dir() {
   local dir="$1"
+  kill_pidfile "${dir}/kube-controller-manager.pid" "${dir}" kube-controller-manager
   kill_pidfile "${dir}/kube-apiserver.pid" "${dir}" kube-apiserver
   kill_pidfile "${dir}/etcd.pid" "${dir}" etcd
   rm -rf "${dir}/etcd-data" "${dir}/pki" "${dir}/sa.key" "${dir}/sa.pub" "${dir}/tokens.csv" \
-    "${dir}/kubeconfig" "${dir}/env" "${dir}/ca.crt"
+    "${dir}/kubeconfig" "${dir}/controller-manager.kubeconfig" "${dir}/controller-manager-pki" "${dir}/env" "${dir}/ca.crt"
 }
 
 random_token() { openssl rand -hex 24; }
@@ -520,7 +582,8 @@ cmd_start() {
     esac
   done
 
-  if live_pid "${dir}/kube-apiserver.pid" "${dir}" >/dev/null || live_pid "${dir}/etcd.pid" "${dir}" >/dev/null; then
+  if live_pid "${dir}/kube-apiserver.pid" "${dir}" >/dev/null || live_pid "${dir}/etcd.pid" "${dir}" >/dev/null \
+    || live_pid "${dir}/kube-controller-manager.pid" "${dir}" >/dev/null; then
     die "an environment is already running in ${dir}; run: $0 stop ${dir}"
   fi
   cmd_build
@@ -528,9 +591,9 @@ cmd_start() {
   cleanup_dir "${dir}"
   local t0=${SECONDS}
 
-  local etcd_port peer_port api_port
-  read -r etcd_port peer_port api_port <<<"$(free_ports 3)"
-  [[ -n "${api_port}" ]] || die "could not pick free ports"
+  local etcd_port peer_port api_port cm_port
+  read -r etcd_port peer_port api_port cm_port <<<"$(free_ports 4)"
+  [[ -n "${cm_port}" ]] || die "could not pick free ports"
 
   # On any failure from here on, stop what was started.
   trap 'rc=$?; if [[ ${rc} -ne 0 ]]; then log "start failed; cleaning up ${dir}"; cleanup_dir "${dir}"; fi' EXIT
@@ -557,14 +620,17 @@ cmd_start() {
 
   openssl genrsa -out "${dir}/sa.key" 2048 2>/dev/null
   openssl rsa -in "${dir}/sa.key" -pubout -out "${dir}/sa.pub" 2>/dev/null
-  local admin_token sa_token line
+  local admin_token sa_token cm_token line
   admin_token="$(random_token)"
   sa_token="$(random_token)"
+  cm_token="$(random_token)"
   (
     umask 077
     {
       echo "${admin_token},admin,admin,\"system:masters\""
       echo "${sa_token},${SA_USER},sidecar-initializer,\"${SA_GROUPS}\""
+      # The bootstrap RBAC policy binds this user to the role system:kube-controller-manager.
+      echo "${cm_token},system:kube-controller-manager,system:kube-controller-manager"
       if [[ -f "${dir}/extra-tokens.csv" ]]; then
         grep -vE '^[[:space:]]*(#|$)' "${dir}/extra-tokens.csv" || true
       fi
@@ -613,28 +679,15 @@ cmd_start() {
   curl -fsS -o /dev/null --cacert "${dir}/ca.crt" -H "Authorization: Bearer ${admin_token}" \
     "https://127.0.0.1:${api_port}/readyz" || die "serving certificate does not verify against ${dir}/ca.crt"
 
-  local server="https://127.0.0.1:${api_port}"
+  local server="https://127.0.0.1:${api_port}" with_cm=true
+  [[ "${SIDECAR_KUBE_CONTROLLER_MANAGER:-true}" == false ]] && with_cm=false
+  if [[ "${with_cm}" == true ]]; then
+    start_controller_manager "${dir}" "${server}" "${cm_token}" "${cm_port}"
+    wait_default_token "${dir}" "${server}" "${admin_token}"
+  fi
+  write_kubeconfig "${dir}" "${server}" "${dir}/kubeconfig" "${admin_token}" admin sidecar-test
   (
     umask 077
-    cat >"${dir}/kubeconfig" <<EOF
-apiVersion: v1
-kind: Config
-clusters:
-- name: sidecar-test
-  cluster:
-    server: ${server}
-    certificate-authority-data: $(base64 -w0 <"${dir}/ca.crt")
-users:
-- name: admin
-  user:
-    token: ${admin_token}
-contexts:
-- name: sidecar-test
-  context:
-    cluster: sidecar-test
-    user: admin
-current-context: sidecar-test
-EOF
     cat >"${dir}/env.tmp" <<EOF
 KUBECONFIG=${dir}/kubeconfig
 SIDECAR_KUBE_SERVER=${server}
@@ -648,11 +701,85 @@ SIDECAR_KUBE_SA_TOKEN=${sa_token}
 SIDECAR_KUBE_TOKEN_FILE=${dir}/tokens.csv
 SIDECAR_KUBE_VERSION=v${KUBE_VERSION}
 SIDECAR_KUBE_DIR=${dir}
+SIDECAR_KUBE_CONTROLLER_MANAGER=${with_cm}
 EOF
     mv -f "${dir}/env.tmp" "${dir}/env"
   )
   trap - EXIT
   log "ready in $((SECONDS - t0))s: ${server} (KUBECONFIG=${dir}/kubeconfig, env in ${dir}/env)"
+}
+
+# A kubeconfig for server $2 as user $5 (token $4), context $6, with DIR/ca.crt embedded, written to $3.
+write_kubeconfig() { # dir server file token user context
+  local dir="$1" server="$2" file="$3" token="$4" user="$5" context="$6"
+  (
+    umask 077
+    cat >"${file}" <<EOF
+apiVersion: v1
+kind: Config
+clusters:
+- name: sidecar-test
+  cluster:
+    server: ${server}
+    certificate-authority-data: $(base64 -w0 <"${dir}/ca.crt")
+users:
+- name: ${user}
+  user:
+    token: ${token}
+contexts:
+- name: ${context}
+  context:
+    cluster: sidecar-test
+    user: ${user}
+current-context: ${context}
+EOF
+  )
+}
+
+start_controller_manager() { # dir server token port
+  local dir="$1" server="$2" token="$3" port="$4" rc=0
+  write_kubeconfig "${dir}" "${server}" "${dir}/controller-manager.kubeconfig" "${token}" system:kube-controller-manager \
+    kube-controller-manager
+  mkdir -p "${dir}/controller-manager-pki"
+  log "starting kube-controller-manager v${KUBE_VERSION} (controllers ${CONTROLLERS}; /healthz on 127.0.0.1:${port})"
+  # Each controller acts as its own ServiceAccount (as kubeadm runs it), so RBAC is the real one.
+  start_daemon "${dir}/kube-controller-manager.pid" "${dir}/kube-controller-manager.log" "${CONTROLLER_MANAGER_BIN}" \
+    --kubeconfig "${dir}/controller-manager.kubeconfig" \
+    --authentication-kubeconfig "${dir}/controller-manager.kubeconfig" \
+    --authorization-kubeconfig "${dir}/controller-manager.kubeconfig" \
+    --bind-address 127.0.0.1 \
+    --secure-port "${port}" \
+    --port 0 \
+    --cert-dir "${dir}/controller-manager-pki" \
+    --controllers "${CONTROLLERS}" \
+    --use-service-account-credentials=true \
+    --service-account-private-key-file "${dir}/sa.key" \
+    --root-ca-file "${dir}/ca.crt" \
+    --leader-elect=false \
+    --profiling=false
+  wait_http kube-controller-manager "https://127.0.0.1:${port}/healthz" "${START_TIMEOUT}" \
+    "$(cat "${dir}/kube-controller-manager.pid")" -k || rc=$?
+  if [[ ${rc} -ne 0 ]]; then
+    log "last lines of ${dir}/kube-controller-manager.log:"
+    tail -n 40 "${dir}/kube-controller-manager.log" >&2 || true
+    if [[ ${rc} -eq 2 ]]; then die "kube-controller-manager exited during startup"; fi
+    die "kube-controller-manager not healthy after ${START_TIMEOUT}s"
+  fi
+}
+
+# Waits until namespace default's ServiceAccount has its token: the controllers are then really working.
+wait_default_token() { # dir server admin-token
+  local dir="$1" server="$2" token="$3" deadline=$((SECONDS + START_TIMEOUT))
+  while ((SECONDS < deadline)); do
+    if curl -fsS --max-time 2 --cacert "${dir}/ca.crt" -H "Authorization: Bearer ${token}" \
+      "${server}/api/v1/namespaces/default/serviceaccounts/default" 2>/dev/null | grep -q '"secrets"'; then
+      return 0
+    fi
+    kill -0 "$(cat "${dir}/kube-controller-manager.pid")" 2>/dev/null || break
+    sleep 0.25
+  done
+  tail -n 40 "${dir}/kube-controller-manager.log" >&2 || true
+  die "kube-controller-manager gave ServiceAccount default/default no token within ${START_TIMEOUT}s"
 }
 
 cmd_stop() {
@@ -674,6 +801,9 @@ cmd_status() {
   dir="$(cd "${dir}" && pwd -P)"
   if pid="$(live_pid "${dir}/etcd.pid" "${dir}")"; then echo "etcd: running (pid ${pid})"; else echo "etcd: not running"; ok=1; fi
   if pid="$(live_pid "${dir}/kube-apiserver.pid" "${dir}")"; then echo "kube-apiserver: running (pid ${pid})"; else echo "kube-apiserver: not running"; ok=1; fi
+  if grep -qx 'SIDECAR_KUBE_CONTROLLER_MANAGER=true' "${dir}/env" 2>/dev/null; then
+    if pid="$(live_pid "${dir}/kube-controller-manager.pid" "${dir}")"; then echo "kube-controller-manager: running (pid ${pid})"; else echo "kube-controller-manager: not running"; ok=1; fi
+  fi
   if [[ ${ok} -eq 0 && -f "${dir}/env" ]]; then
     local server token
     server="$(sed -n 's/^SIDECAR_KUBE_SERVER=//p' "${dir}/env")"

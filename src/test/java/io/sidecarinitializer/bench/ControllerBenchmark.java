@@ -81,7 +81,7 @@ import org.slf4j.LoggerFactory;
  *       threads and connections up; they are deleted (with any Events) before the measured burst. Medians, the
  *       per-round ratios and when the controller's last Event was written are reported.</li>
  *   <li><b>Process</b>: the real jar as its own JVM ({@code controller --mode=initializer}), with the JVM flags
- *       and environment the Deployment in {@code manifests/base} gives it ({@link ProductionJvm}: its memory limit as
+ *       and environment the Deployment in {@code manifests/reconcile} gives it ({@link ProductionJvm}: its memory limit as
  *       {@code -XX:MaxRAM}, its {@code JAVA_TOOL_OPTIONS}), and a class-data sharing archive made as the Dockerfile
  *       makes it ({@link ControllerClassList}, then {@code -Xshare:dump}; {@code bench.cds=false} runs without,
  *       {@code bench.classList} uses a given class list), KUBECONFIG pointing at a mock server in this process that

@@ -10,21 +10,26 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The JVM settings the controller runs with in a cluster, read from {@code manifests/base/deployment.yaml} so that the
+ * The JVM settings the controller runs with in a cluster, read from {@code manifests/reconcile/deployment.yaml} so that the
  * benchmark measures the Deployment as shipped: the container's memory limit (as {@code -XX:MaxRAM}, which is what
  * the JVM sees in a container), its {@code JAVA_TOOL_OPTIONS}, and the rest of its plain environment.
  */
 record ProductionJvm(List<String> flags, Map<String, String> env) {
-    static final Path DEPLOYMENT = Path.of("manifests", "base", "deployment.yaml");
+    static final Path DEPLOYMENT = Path.of("manifests", "reconcile", "deployment.yaml");
 
-    @SuppressWarnings("unchecked")
     static ProductionJvm fromDeployment() throws IOException {
-        Map<String, Object> deployment = (Map<String, Object>) new KubeYaml().load(Files.readString(DEPLOYMENT));
-        Map<String, Object> container = ((List<Map<String, Object>>) path(deployment, "spec", "template", "spec", "containers")).get(0);
+        return fromDeployment(DEPLOYMENT);
+    }
+
+    /** The same for another Deployment of ours, e.g. the webhook's (manifests/webhook/deployment.yaml). */
+    @SuppressWarnings("unchecked")
+    static ProductionJvm fromDeployment(Path file) throws IOException {
+        Map<String, Object> deployment = (Map<String, Object>) new KubeYaml().load(Files.readString(file));
+        Map<String, Object> container = ((List<Map<String, Object>>) path(file, deployment, "spec", "template", "spec", "containers")).get(0);
         List<String> flags = new ArrayList<>();
-        String limit = (String) path(container, "resources", "limits", "memory");
+        String limit = (String) path(file, container, "resources", "limits", "memory");
         if (!limit.endsWith("Mi")) {
-            throw new IllegalStateException(DEPLOYMENT + ": expected the memory limit in Mi, got " + limit);
+            throw new IllegalStateException(file + ": expected the memory limit in Mi, got " + limit);
         }
         flags.add("-XX:MaxRAM=" + limit.substring(0, limit.length() - 2) + "m");
         Map<String, String> env = new LinkedHashMap<>();
@@ -40,12 +45,12 @@ record ProductionJvm(List<String> flags, Map<String, String> env) {
     }
 
     @SuppressWarnings("unchecked")
-    private static Object path(Map<String, Object> map, String... keys) {
+    private static Object path(Path file, Map<String, Object> map, String... keys) {
         Object node = map;
         for (String key : keys) {
             node = ((Map<String, Object>) node).get(key);
             if (node == null) {
-                throw new IllegalStateException(DEPLOYMENT + ": no " + String.join(".", keys));
+                throw new IllegalStateException(file + ": no " + String.join(".", keys));
             }
         }
         return node;

@@ -38,7 +38,7 @@ class ConfigMapReloadIT {
         env = environment;
         kubectl = env.kubectl();
         manifests = new Manifests(env.projectDir());
-        env.applyManifests().assertOk(); // the shipped config, whatever an earlier class did to it
+        env.applyReconcileManifests().assertOk(); // the shipped config, whatever an earlier class did to it
         version = manifests.injectParam("version") == null ? BuildInfo.version() : manifests.injectParam("version");
         namespace = env.freshNamespace("config");
         controller = env.startController("ConfigMapReloadIT-controller", List.of("--mode=reconcile",
@@ -54,7 +54,7 @@ class ConfigMapReloadIT {
             }
         } finally {
             if (env != null) {
-                env.applyManifests().assertOk();
+                env.applyReconcileManifests().assertOk();
             }
         }
     }

@@ -23,7 +23,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code java -jar sidecar-initializer.jar controller ...} as a separate process, as the Deployment runs it:
+ * {@code java -jar sidecar-initializer.jar controller|webhook ...} as a separate process, as the Deployment runs it:
  * its own JVM, its own kubeconfig (identity), stdout and stderr in a log file under target/e2e. Always
  * {@link #close closed} (the extension kills any a test forgot).
  */
@@ -44,14 +44,14 @@ final class ControllerProcess implements AutoCloseable {
     }
 
     /**
-     * Starts the controller with {@code args} (after {@code controller}) plus {@code --http-port} on a free port,
+     * Starts {@code subcommand} (controller or webhook) with {@code args} plus {@code --http-port} on a free port,
      * connecting with {@code kubeconfig} only: no KUBERNETES_* variables or ~/.kube/config of the caller leak in.
      */
-    static ControllerProcess start(String java, Path jar, Path kubeconfig, List<String> args, Path log) {
+    static ControllerProcess start(String java, Path jar, Path kubeconfig, String subcommand, List<String> args, Path log) {
         int port = freePort();
         // JVM flags only make startup cheaper on a 2-core CI machine; they change no behaviour.
         List<String> command = new ArrayList<>(List.of(java, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar",
-                jar.toString(), "controller"));
+                jar.toString(), subcommand));
         command.addAll(args);
         command.add("--http-port=" + port);
         try {
@@ -101,7 +101,12 @@ final class ControllerProcess implements AutoCloseable {
     }
 
     HttpResponse<String> readyz() throws IOException, InterruptedException {
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/readyz"))
+        return get("/readyz");
+    }
+
+    /** {@code GET path} on the --http-port (probes and /metrics). */
+    HttpResponse<String> get(String path) throws IOException, InterruptedException {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path))
                 .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
@@ -164,7 +169,7 @@ final class ControllerProcess implements AutoCloseable {
         }
     }
 
-    private static int freePort() {
+    static int freePort() {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         } catch (IOException e) {

@@ -73,7 +73,7 @@ final class Injection {
                 .containsExactlyElementsOf(Trees.initContainerNames(Trees.podTemplate(sample)));
     }
 
-    private static List<String> plus(List<String> names, String name) {
+    static List<String> plus(List<String> names, String name) {
         List<String> all = new ArrayList<>(names);
         all.add(name);
         return all;

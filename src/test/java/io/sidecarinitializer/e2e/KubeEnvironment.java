@@ -12,9 +12,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -27,18 +29,20 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * A real kube-apiserver 1.20.2 + etcd on loopback, made by {@code src/test/k8s/kube-env.sh} (which builds the
- * API server once and caches it by version outside the checkout), with an admin kubeconfig and one for the
- * controller's ServiceAccount token. One per test run: {@link KubeApiServerExtension} keeps it in the root
- * store, so it is closed when the run ends, passed or failed; a JVM shutdown hook is the last resort.
- * {@link #close} kills every controller it started, stops both daemons, keeps their logs in target/e2e/kube-env
- * and deletes the state directory.
+ * A real kube-apiserver 1.20.2 + etcd + kube-controller-manager on loopback, made by {@code src/test/k8s/kube-env.sh}
+ * (which builds them once and caches them by version outside the checkout), with an admin kubeconfig and one each
+ * for the controller's and the webhook's ServiceAccount tokens. One per test run: {@link KubeApiServerExtension}
+ * keeps it in the root store, so it is closed when the run ends, passed or failed; a JVM shutdown hook is the last
+ * resort. {@link #close} kills every controller and webhook it started, stops the daemons, keeps their logs in
+ * target/e2e/kube-env and deletes the state directory.
  */
 final class KubeEnvironment implements ExtensionContext.Store.CloseableResource {
-    /** A fresh machine builds kube-apiserver first (apt installs + go build): minutes, not seconds. */
+    /** A fresh machine builds kube-apiserver and kube-controller-manager first (apt installs + go build): minutes. */
     private static final Duration BUILD_TIMEOUT = Duration.ofMinutes(45);
     private static final Duration START_TIMEOUT = Duration.ofMinutes(3);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
+    /** The identity manifests/webhook/rbac.yaml grants to: the webhook Deployment's ServiceAccount. */
+    static final String WEBHOOK_USER = "system:serviceaccount:istio-system:sidecar-injector";
 
     private final Path projectDir;
     private final Path script;
@@ -48,11 +52,13 @@ final class KubeEnvironment implements ExtensionContext.Store.CloseableResource 
     private final Path jar;
     private final Kubectl admin;
     private final Kubectl serviceAccount;
+    private final Kubectl webhookServiceAccount;
     private final List<ControllerProcess> controllers = new CopyOnWriteArrayList<>();
     private final Thread shutdownHook;
     private boolean closed;
 
-    private KubeEnvironment(Path projectDir, Path script, Path stateDir, Path logDir, Thread shutdownHook) throws IOException {
+    private KubeEnvironment(Path projectDir, Path script, Path stateDir, Path logDir, Thread shutdownHook, String webhookToken)
+            throws IOException {
         this.projectDir = projectDir;
         this.script = script;
         this.stateDir = stateDir;
@@ -68,7 +74,10 @@ final class KubeEnvironment implements ExtensionContext.Store.CloseableResource 
         Path cache = stateDir.resolve("kubectl-cache");
         String kubectl = System.getenv().getOrDefault("KUBECTL", "kubectl");
         this.admin = new Kubectl(kubectl, Path.of(get("KUBECONFIG")), cache, projectDir);
-        this.serviceAccount = new Kubectl(kubectl, writeServiceAccountKubeconfig(), cache, projectDir);
+        this.serviceAccount = new Kubectl(kubectl, writeServiceAccountKubeconfig("sidecar-initializer.kubeconfig",
+                get("SIDECAR_KUBE_SA_USER"), get("SIDECAR_KUBE_SA_TOKEN")), cache, projectDir);
+        this.webhookServiceAccount = new Kubectl(kubectl, writeServiceAccountKubeconfig("sidecar-injector.kubeconfig",
+                WEBHOOK_USER, webhookToken), cache, projectDir);
     }
 
     /** Builds (first time only) and starts the environment; on any failure stops whatever was started. */
@@ -108,9 +117,13 @@ final class KubeEnvironment implements ExtensionContext.Store.CloseableResource 
         }, "kube-env-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
+            byte[] secret = new byte[24];
+            new SecureRandom().nextBytes(secret);
+            String webhookToken = HexFormat.of().formatHex(secret);
             streamed(projectDir, scriptLog, BUILD_TIMEOUT, "bash", script.toString(), "build");
-            streamed(projectDir, scriptLog, START_TIMEOUT, "bash", script.toString(), "start", stateDir.toString());
-            started.set(new KubeEnvironment(projectDir, script, stateDir, logDir, hook));
+            streamed(projectDir, scriptLog, START_TIMEOUT, "bash", script.toString(), "start", stateDir.toString(), "--token",
+                    webhookToken + "," + WEBHOOK_USER + ",sidecar-injector,\"system:serviceaccounts,system:serviceaccounts:istio-system\"");
+            started.set(new KubeEnvironment(projectDir, script, stateDir, logDir, hook, webhookToken));
             return started.get();
         } catch (IOException e) {
             stopQuietly(script, stateDir, projectDir, scriptLog);
@@ -157,6 +170,11 @@ final class KubeEnvironment implements ExtensionContext.Store.CloseableResource 
         return serviceAccount;
     }
 
+    /** kubectl as system:serviceaccount:istio-system:sidecar-injector, the identity the webhook runs as. */
+    Kubectl kubectlAsWebhook() {
+        return webhookServiceAccount;
+    }
+
     String serviceAccountUser() {
         return get("SIDECAR_KUBE_SA_USER");
     }
@@ -165,9 +183,24 @@ final class KubeEnvironment implements ExtensionContext.Store.CloseableResource 
         return get("SIDECAR_KUBE_VERSION");
     }
 
-    /** {@code kubectl apply -k manifests/}, as the README installs the controller (1.14+). */
+    /**
+     * The webhook install for this server, as the README says: {@code manifests/} on 1.21+, its
+     * {@code manifests/k8s-1.16-1.20/} variant (policy/v1beta1 PodDisruptionBudget) before.
+     */
+    String webhookManifests() {
+        String[] parts = serverVersion().replaceFirst("^v", "").split("\\.");
+        int minor = Integer.parseInt(parts[1]);
+        return minor >= 21 ? "manifests/" : "manifests/k8s-1.16-1.20/";
+    }
+
+    /** {@code kubectl apply -k} of {@link #webhookManifests()}: the default install, the admission webhook. */
     CommandResult applyManifests() {
-        return admin.run("apply", "-k", "manifests/");
+        return admin.run("apply", "-k", webhookManifests());
+    }
+
+    /** {@code kubectl apply -k manifests/reconcile/}: the opt-in controller (reconcile mode), its RBAC and the ConfigMaps. */
+    CommandResult applyReconcileManifests() {
+        return admin.run("apply", "-k", "manifests/reconcile/");
     }
 
     /** Creates a namespace no other test uses (a deleted one would stay Terminating: no namespace controller runs). */
@@ -183,7 +216,19 @@ final class KubeEnvironment implements ExtensionContext.Store.CloseableResource 
      * target/e2e/{@code label}.log; it is killed at the latest when the test class ends.
      */
     ControllerProcess startController(String label, List<String> args) {
-        ControllerProcess p = ControllerProcess.start(java(), jar, serviceAccount.kubeconfig(), args, logDir.resolve(label + ".log"));
+        ControllerProcess p = ControllerProcess.start(java(), jar, serviceAccount.kubeconfig(), "controller", args,
+                logDir.resolve(label + ".log"));
+        controllers.add(p);
+        return p;
+    }
+
+    /**
+     * Starts {@code webhook ARGS} as a separate process under the webhook's ServiceAccount identity, logging to
+     * target/e2e/{@code label}.log; it is killed at the latest when the test class ends.
+     */
+    ControllerProcess startWebhook(String label, List<String> args) {
+        ControllerProcess p = ControllerProcess.start(java(), jar, webhookServiceAccount.kubeconfig(), "webhook", args,
+                logDir.resolve(label + ".log"));
         controllers.add(p);
         return p;
     }
@@ -207,9 +252,9 @@ final class KubeEnvironment implements ExtensionContext.Store.CloseableResource 
         removeHook(shutdownHook);
     }
 
-    /** A kubeconfig with the same server and CA as the admin's, and the ServiceAccount's static token. */
-    private Path writeServiceAccountKubeconfig() throws IOException {
-        Path file = stateDir.resolve("sidecar-initializer.kubeconfig");
+    /** A kubeconfig with the same server and CA as the admin's, and a ServiceAccount's static token. */
+    private Path writeServiceAccountKubeconfig(String fileName, String user, String token) throws IOException {
+        Path file = stateDir.resolve(fileName);
         String text = """
                 apiVersion: v1
                 kind: Config
@@ -223,13 +268,12 @@ final class KubeEnvironment implements ExtensionContext.Store.CloseableResource 
                   user:
                     token: %s
                 contexts:
-                - name: sidecar-initializer
+                - name: service-account
                   context:
                     cluster: sidecar-test
                     user: %s
-                current-context: sidecar-initializer
-                """.formatted(get("SIDECAR_KUBE_SERVER"), get("SIDECAR_KUBE_CA_FILE"), get("SIDECAR_KUBE_SA_USER"),
-                get("SIDECAR_KUBE_SA_TOKEN"), get("SIDECAR_KUBE_SA_USER"));
+                current-context: service-account
+                """.formatted(get("SIDECAR_KUBE_SERVER"), get("SIDECAR_KUBE_CA_FILE"), user, token, user);
         Files.writeString(file, text);
         return file;
     }
@@ -243,7 +287,7 @@ final class KubeEnvironment implements ExtensionContext.Store.CloseableResource 
             return;
         }
         List<Long> pids = new ArrayList<>();
-        for (String name : List.of("kube-apiserver.pid", "etcd.pid")) {
+        for (String name : List.of("kube-controller-manager.pid", "kube-apiserver.pid", "etcd.pid")) {
             try {
                 pids.add(Long.parseLong(Files.readString(stateDir.resolve(name)).trim()));
             } catch (IOException | NumberFormatException ignored) {

@@ -12,7 +12,7 @@ import java.util.stream.Stream;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 
-/** What the repository ships: manifests/base (install) and manifests/samples, read as a user's kubectl would. */
+/** What the repository ships: manifests/ (install overlays) and manifests/samples, read as a user's kubectl would. */
 final class Manifests {
     static final String CRONJOB_V1 = "apiVersion: batch/v1\nkind: CronJob";
     /** kube-apiserver 1.20 serves CronJob only as batch/v1beta1 (batch/v1 came in 1.21); the fields used are the same. */
@@ -43,14 +43,14 @@ final class Manifests {
         throw new AssertionError("manifests/base/configmaps.yaml has no ConfigMap " + name);
     }
 
-    /** The controller container's args in manifests/base/deployment.yaml: how the cluster runs it. */
+    /** The controller container's args in manifests/reconcile/deployment.yaml: how the cluster runs it. */
     List<String> controllerArgs() {
-        Map<String, Object> deployment = documents(dir.resolve("base/deployment.yaml")).get(0);
+        Map<String, Object> deployment = documents(dir.resolve("reconcile/deployment.yaml")).get(0);
         List<Map<String, Object>> containers = Trees.list(deployment, "spec", "template", "spec", "containers");
         @SuppressWarnings("unchecked")
         List<String> args = (List<String>) containers.get(0).get("args");
         if (args == null || args.isEmpty() || !args.get(0).equals("controller")) {
-            throw new AssertionError("manifests/base/deployment.yaml: expected args starting with 'controller', got " + args);
+            throw new AssertionError("manifests/reconcile/deployment.yaml: expected args starting with 'controller', got " + args);
         }
         return List.copyOf(args.subList(1, args.size()));
     }

@@ -27,12 +27,12 @@ class MissingRbacIT {
     @BeforeAll
     static void install(KubeEnvironment environment) {
         env = environment;
-        env.applyManifests().assertOk();
+        env.applyReconcileManifests().assertOk();
     }
 
     @AfterEach
     void restoreTheManifests() {
-        env.applyManifests().assertOk();
+        env.applyReconcileManifests().assertOk();
         Kubectl sa = env.kubectlAsServiceAccount();
         Poll.until("the ServiceAccount's permissions to be back", () ->
                 sa.canI("patch", "deployments.apps", "--all-namespaces") && sa.canI("watch", "configmaps", "-n", "istio-system"));

@@ -1,0 +1,394 @@
+package io.sidecarinitializer.bench;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.WebhookClientConfigBuilder;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The admission webhook behind a real kube-apiserver 1.20.2 (kube-env.sh; no kube-controller-manager, which would
+ * only add noise): {@code bench.pods} (1,000) Pod creations in a namespace labeled {@code istio-injection=enabled},
+ * so every one goes through the webhook, against the same creations in an unlabeled namespace the API server never
+ * asks about, on {@code bench.threads} (8) threads, in {@code bench.rounds} (4) alternating rounds after
+ * {@code bench.warmup} (200) unmeasured creations on each side. Reported: the wall-time ratio (target at most 1.3×),
+ * the webhook's own p99 handling time from its latency histogram on /metrics over the measured creations (target
+ * under 5 ms), its peak VmRSS while they run (target under 200 MiB), and start-to-ready (process start to the first
+ * 200 from /readyz; target under 2 s) for a first start that makes its CA and Secret and for a restart that reads them.
+ *
+ * <p>The webhook runs as the jar with the JVM flags and environment of manifests/webhook/deployment.yaml
+ * ({@link ProductionJvm}), with no certificate files (its own CA, {@code --tls-san 127.0.0.1}), registered with a
+ * {@code url} clientConfig on loopback; every pod of the labeled side is checked to carry the sidecar, since a
+ * webhook that fails open would look fast.
+ *
+ * <p>Not a test: a main that prints its figures. {@code ./mvnw -q -B package -DskipTests && ./mvnw -q -B exec:java
+ * -Dexec.classpathScope=test -Dexec.mainClass=io.sidecarinitializer.bench.WebhookBenchmark}.
+ */
+public final class WebhookBenchmark {
+    static final double RATIO_TARGET = 1.3;
+    static final double P99_TARGET_MS = 5;
+    static final double RSS_TARGET_MIB = 200;
+    static final double READY_TARGET_SECONDS = 2;
+    private static final String CONFIGURATION = "sidecar-injector";
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    private WebhookBenchmark() {}
+
+    public static void main(String[] args) throws Exception {
+        int pods = Integer.getInteger("bench.pods", 1000);
+        int threads = Integer.getInteger("bench.threads", 8);
+        int rounds = Integer.getInteger("bench.rounds", 4);
+        int warmup = Integer.getInteger("bench.warmup", 200);
+        Path root = Path.of("").toAbsolutePath();
+        Path jar = Files.createTempFile("webhook-bench-", ".jar");
+        Files.copy(Path.of(System.getProperty("bench.jar", "target/sidecar-initializer.jar")), jar,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Path dir = Files.createTempDirectory("webhook-bench-");
+        Path script = root.resolve("src/test/k8s/kube-env.sh");
+        run(Map.of("SIDECAR_KUBE_CONTROLLER_MANAGER", "false"), "bash", script.toString(), "start", dir.toString());
+        Process webhook = null;
+        try (KubernetesClient client = new KubernetesClientBuilder()
+                .withConfig(Config.fromKubeconfig(Files.readString(dir.resolve("kubeconfig")))).build()) {
+            install(client, root);
+            String on = namespace(client, "bench-on", true);
+            String off = namespace(client, "bench-off", false);
+            int port = freePort();
+            int httpPort = freePort();
+            register(client, root, port);
+
+            long t0 = System.nanoTime();
+            webhook = start(root, jar, dir, port, httpPort, "first");
+            double firstReady = awaitReady(webhook, httpPort, t0);
+            awaitCaBundle(client);
+            webhook.destroy();
+            webhook.waitFor(30, TimeUnit.SECONDS);
+            t0 = System.nanoTime();
+            webhook = start(root, jar, dir, port, httpPort, "restart");
+            double restartReady = awaitReady(webhook, httpPort, t0);
+
+            ExecutorService pool = Executors.newFixedThreadPool(threads);
+            AtomicInteger serial = new AtomicInteger();
+            createAll(client, pool, on, warmup, serial, true);
+            createAll(client, pool, off, warmup, serial, false);
+            Map<Double, Double> before = histogram(get(httpPort, "/metrics"));
+
+            RssSampler rss = new RssSampler(webhook.pid());
+            rss.start();
+            double cpuBefore = cpuSeconds(webhook.pid());
+            long onNanos = 0;
+            long offNanos = 0;
+            int perRound = pods / rounds;
+            for (int r = 0; r < rounds; r++) {
+                boolean onFirst = r % 2 == 0; // alternate, so neither side always runs on a warmer server
+                for (boolean side : onFirst ? new boolean[] {true, false} : new boolean[] {false, true}) {
+                    long start = System.nanoTime();
+                    createAll(client, pool, side ? on : off, perRound, serial, side);
+                    long took = System.nanoTime() - start;
+                    if (side) {
+                        onNanos += took;
+                    } else {
+                        offNanos += took;
+                    }
+                    System.out.printf(Locale.ROOT, "round %d %-13s %d pods in %.2f s%n", r + 1, side ? "webhook:" : "no webhook:",
+                            perRound, took / 1e9);
+                }
+            }
+            rss.stop();
+            double cpu = cpuSeconds(webhook.pid()) - cpuBefore;
+            Map<Double, Double> after = histogram(get(httpPort, "/metrics"));
+            pool.shutdownNow();
+            double p99 = percentile(before, after, 0.99) * 1000;
+            double p50 = percentile(before, after, 0.50) * 1000;
+            double requests = count(after) - count(before);
+            double ratio = (double) onNanos / offNanos;
+            int measured = perRound * rounds;
+
+            System.out.println();
+            System.out.printf(Locale.ROOT, "%d Pod creations each side, %d threads, kube-apiserver v1.20.2 on this machine "
+                    + "(load average at the end: %s)%n", measured, threads, Files.readString(Path.of("/proc/loadavg")).trim());
+            System.out.printf(Locale.ROOT, "  with the webhook:    %.2f s (%.0f pods/s)%n", onNanos / 1e9, measured / (onNanos / 1e9));
+            System.out.printf(Locale.ROOT, "  namespace not asked: %.2f s (%.0f pods/s)%n", offNanos / 1e9, measured / (offNanos / 1e9));
+            report("wall-time ratio", String.format(Locale.ROOT, "%.2f×", ratio), ratio <= RATIO_TARGET, "≤ " + RATIO_TARGET + "×");
+            report("webhook p99 handling time", String.format(Locale.ROOT, "%.2f ms (bucket upper bound; p50 ≤ %.2f ms; %d requests)",
+                    p99, p50, (long) requests), p99 < P99_TARGET_MS, "< " + P99_TARGET_MS + " ms");
+            System.out.printf(Locale.ROOT, "  webhook CPU (user + system) over the measured rounds: %.2f s, %.2f ms per admission request%n",
+                    cpu, cpu * 1000 / requests);
+            report("webhook peak RSS under load", String.format(Locale.ROOT, "%.0f MiB (at the end: %.0f MiB)", rss.peakMib(), rss.lastMib()),
+                    rss.peakMib() < RSS_TARGET_MIB, "< " + RSS_TARGET_MIB + " MiB");
+            report("start-to-ready, first start (makes CA + Secret)", String.format(Locale.ROOT, "%.2f s", firstReady),
+                    firstReady < READY_TARGET_SECONDS, "< " + READY_TARGET_SECONDS + " s");
+            report("start-to-ready, restart (reads the Secret)", String.format(Locale.ROOT, "%.2f s", restartReady),
+                    restartReady < READY_TARGET_SECONDS, "< " + READY_TARGET_SECONDS + " s");
+        } finally {
+            if (webhook != null) {
+                webhook.destroy();
+                if (!webhook.waitFor(15, TimeUnit.SECONDS)) {
+                    webhook.destroyForcibly();
+                }
+            }
+            run(Map.of(), "bash", script.toString(), "stop", dir.toString());
+            Files.deleteIfExists(jar);
+            System.out.println("logs (webhook, kube-apiserver, etcd) in " + dir);
+        }
+    }
+
+    private static void report(String what, String value, boolean met, String target) {
+        System.out.printf(Locale.ROOT, "  %-48s %s  target %s: %s%n", what, value, target, met ? "met" : "NOT MET");
+    }
+
+    /** The shared objects of every install: namespace istio-system (labeled so the webhook skips it) and the ConfigMaps. */
+    private static void install(KubernetesClient client, Path root) throws IOException {
+        for (String file : List.of("manifests/base/namespace.yaml", "manifests/base/configmaps.yaml")) {
+            try (InputStream in = Files.newInputStream(root.resolve(file))) {
+                for (HasMetadata item : client.load(in).items()) {
+                    client.resource(item).create();
+                }
+            }
+        }
+    }
+
+    /** The manifests' MutatingWebhookConfiguration with a url clientConfig on loopback instead of the Service. */
+    private static void register(KubernetesClient client, Path root, int port) throws IOException {
+        MutatingWebhookConfiguration configuration = client.getKubernetesSerialization().unmarshal(
+                Files.readString(root.resolve("manifests/webhook/mutating-webhook-configuration.yaml")), MutatingWebhookConfiguration.class);
+        configuration.getWebhooks().forEach(w -> w.setClientConfig(
+                new WebhookClientConfigBuilder().withUrl("https://127.0.0.1:" + port + "/inject").build()));
+        client.resource(configuration).create();
+    }
+
+    private static String namespace(KubernetesClient client, String name, boolean labeled) throws InterruptedException {
+        NamespaceBuilder ns = new NamespaceBuilder().withNewMetadata().withName(name).endMetadata();
+        if (labeled) {
+            ns.editMetadata().addToLabels("istio-injection", "enabled").endMetadata();
+        }
+        client.resource(ns.build()).create();
+        // ServiceAccount admission wants namespace default's ServiceAccount; with no controller-manager, make it.
+        client.resource(new io.fabric8.kubernetes.api.model.ServiceAccountBuilder().withNewMetadata().withName("default")
+                .withNamespace(name).endMetadata().withAutomountServiceAccountToken(false).build()).create();
+        ServiceAccount sa = client.serviceAccounts().inNamespace(name).withName("default").get();
+        if (sa == null) {
+            throw new IllegalStateException("no ServiceAccount " + name + "/default");
+        }
+        return name;
+    }
+
+    private static Process start(Path root, Path jar, Path dir, int port, int httpPort, String label) throws IOException {
+        ProductionJvm jvm = ProductionJvm.fromDeployment(root.resolve("manifests/webhook/deployment.yaml"));
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvm.flags());
+        command.addAll(List.of("-jar", jar.toString(), "webhook", "--port=" + port, "--http-port=" + httpPort,
+                "--config-namespace=istio-system", "--config-map=istio-inject", "--log-format=json", "--namespace=istio-system",
+                "--service-name=sidecar-injector", "--cert-secret=sidecar-injector-certs", "--webhook-config=" + CONFIGURATION,
+                "--tls-san=127.0.0.1"));
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("webhook-" + label + ".log").toFile()))
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        pb.environment().keySet().removeIf(k -> k.startsWith("KUBERNETES_") || k.equals("JAVA_TOOL_OPTIONS"));
+        pb.environment().putAll(jvm.env());
+        pb.environment().put("KUBECONFIG", dir.resolve("kubeconfig").toString());
+        return pb.start();
+    }
+
+    /** Seconds from {@code t0} (just before the process started) to the first 200 from /readyz. */
+    private static double awaitReady(Process webhook, int httpPort, long t0) throws Exception {
+        long deadline = t0 + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            if (!webhook.isAlive()) {
+                throw new IllegalStateException("the webhook exited with status " + webhook.exitValue());
+            }
+            try {
+                if (HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/readyz")).timeout(Duration.ofSeconds(2))
+                        .build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                    return (System.nanoTime() - t0) / 1e9;
+                }
+            } catch (IOException notYet) {
+                // not listening yet
+            }
+            Thread.sleep(5);
+        }
+        throw new IllegalStateException("the webhook was not ready within 60 s");
+    }
+
+    private static void awaitCaBundle(KubernetesClient client) throws InterruptedException {
+        for (int i = 0; i < 600; i++) {
+            MutatingWebhookConfiguration c = client.resources(MutatingWebhookConfiguration.class).withName(CONFIGURATION).get();
+            String ca = c.getWebhooks().get(0).getClientConfig().getCaBundle();
+            if (ca != null && !ca.isEmpty()) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException("the webhook wrote no caBundle into " + CONFIGURATION);
+    }
+
+    /** Creates {@code count} pods in {@code namespace} on the pool; fails unless each is injected exactly when it should be. */
+    private static void createAll(KubernetesClient client, ExecutorService pool, String namespace, int count, AtomicInteger serial,
+            boolean expectInjected) throws Exception {
+        List<Future<Pod>> created = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            String name = "p" + serial.incrementAndGet();
+            created.add(pool.submit(() -> client.pods().inNamespace(namespace).resource(new PodBuilder()
+                    .withNewMetadata().withName(name).endMetadata()
+                    .withNewSpec().addNewContainer().withName("app").withImage("nginx:1.25").endContainer().endSpec()
+                    .build()).create()));
+        }
+        for (Future<Pod> f : created) {
+            Pod pod = f.get();
+            boolean injected = pod.getSpec().getContainers().stream().anyMatch(c -> c.getName().equals("istio-proxy"));
+            if (injected != expectInjected) {
+                throw new IllegalStateException("pod " + namespace + "/" + pod.getMetadata().getName() + (injected ? " was" : " was not")
+                        + " injected: the comparison would be meaningless");
+            }
+        }
+    }
+
+    private static String get(int httpPort, String path) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path)).timeout(Duration.ofSeconds(5)).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    private static final Pattern BUCKET = Pattern.compile("^(\\w*admission\\w*_seconds)_bucket\\{(.*)\\} (\\S+)$");
+    private static final Pattern LE = Pattern.compile("le=\"([^\"]+)\"");
+
+    /**
+     * The admission latency histogram's cumulative bucket counts by upper bound, summed over its label sets (every
+     * result and reason): the first *admission*_seconds histogram on /metrics.
+     */
+    static Map<Double, Double> histogram(String metrics) {
+        Map<Double, Double> buckets = new TreeMap<>();
+        String family = null;
+        for (String line : metrics.split("\n")) {
+            Matcher m = BUCKET.matcher(line);
+            if (!m.matches() || (family != null && !family.equals(m.group(1)))) {
+                continue;
+            }
+            family = m.group(1);
+            Matcher le = LE.matcher(m.group(2));
+            if (le.find()) {
+                double bound = le.group(1).equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(le.group(1));
+                buckets.merge(bound, Double.parseDouble(m.group(3)), Double::sum);
+            }
+        }
+        if (buckets.isEmpty()) {
+            throw new IllegalStateException("no *admission*_seconds_bucket histogram on /metrics");
+        }
+        return buckets;
+    }
+
+    private static double count(Map<Double, Double> histogram) {
+        return histogram.get(Double.POSITIVE_INFINITY);
+    }
+
+    /** The upper bound of the bucket holding quantile {@code q} of what was observed between the two scrapes, in seconds. */
+    static double percentile(Map<Double, Double> before, Map<Double, Double> after, double q) {
+        double total = count(after) - count(before);
+        for (Map.Entry<Double, Double> bucket : after.entrySet()) {
+            double cumulative = bucket.getValue() - before.getOrDefault(bucket.getKey(), 0.0);
+            if (cumulative >= q * total) {
+                return bucket.getKey();
+            }
+        }
+        return Double.POSITIVE_INFINITY;
+    }
+
+    private static void run(Map<String, String> env, String... command) throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(command).inheritIO().redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        pb.environment().putAll(env);
+        int status = pb.start().waitFor();
+        if (status != 0) {
+            throw new IllegalStateException(String.join(" ", command) + " exited " + status);
+        }
+    }
+
+    /** utime + stime of a process from /proc/PID/stat (fields 14 and 15, in clock ticks of 1/100 s on Linux). */
+    private static double cpuSeconds(long pid) throws IOException {
+        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / 100.0;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    /** VmRSS of one process, every 20 ms on a daemon thread, until stopped. */
+    private static final class RssSampler {
+        private final Path status;
+        private final AtomicLong peakKib = new AtomicLong();
+        private final AtomicLong lastKib = new AtomicLong();
+        private volatile boolean running = true;
+        private final Thread thread;
+
+        RssSampler(long pid) {
+            this.status = Path.of("/proc", Long.toString(pid), "status");
+            this.thread = new Thread(this::sample, "rss-sampler");
+            this.thread.setDaemon(true);
+        }
+
+        void start() {
+            thread.start();
+        }
+
+        void stop() throws InterruptedException {
+            running = false;
+            thread.join();
+        }
+
+        double peakMib() {
+            return peakKib.get() / 1024.0;
+        }
+
+        double lastMib() {
+            return lastKib.get() / 1024.0;
+        }
+
+        private void sample() {
+            while (running) {
+                try {
+                    for (String line : Files.readAllLines(status)) {
+                        if (line.startsWith("VmRSS:")) {
+                            long kib = Long.parseLong(line.replaceAll("\\D", ""));
+                            lastKib.set(kib);
+                            peakKib.accumulateAndGet(kib, Math::max);
+                        }
+                    }
+                    Thread.sleep(20);
+                } catch (IOException | InterruptedException e) {
+                    return;
+                }
+            }
+        }
+    }
+}
