@@ -1,6 +1,10 @@
 package io.sidecarinitializer.cli;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.StreamWriteConstraints;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sidecarinitializer.inject.InjectionException;
@@ -10,6 +14,8 @@ import io.sidecarinitializer.yaml.EntrySplicer;
 import io.sidecarinitializer.yaml.KubeYaml;
 import io.sidecarinitializer.yaml.RawDocument;
 import io.sidecarinitializer.yaml.YamlDocuments;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -29,6 +35,7 @@ public final class ManifestRewriter {
     private final KubeYaml yaml = new KubeYaml();
     /** The sidecar's containers and volumes are the same in most workloads: written once, then spliced in. */
     private final EntrySplicer splicer = new EntrySplicer(yaml);
+    private final StringBuilder text = new StringBuilder();
     private ObjectMapper json;
 
     /**
@@ -40,22 +47,32 @@ public final class ManifestRewriter {
         this.report = report;
     }
 
-    /** Rewrites a whole YAML stream or JSON document; {@code source} names it in messages. */
-    public String rewrite(String source, String text) throws ManifestException {
-        String trimmed = text.stripLeading();
-        if (trimmed.startsWith("{") || trimmed.startsWith("[")) {
-            return rewriteJson(source, text);
+    /** Rewrites a whole YAML stream or JSON document, as bytes; {@code source} names it in messages. */
+    public byte[] rewrite(String source, byte[] input) throws ManifestException {
+        if (isJson(input)) {
+            return rewriteJson(source, input);
         }
-        StringBuilder out = new StringBuilder(text.length() + text.length() / 2);
-        for (RawDocument doc : YamlDocuments.split(text)) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(input.length + input.length / 2 + 16);
+        for (RawDocument doc : YamlDocuments.split(input)) {
             rewrite(source, doc, out);
         }
-        return out.toString();
+        return out.toByteArray();
     }
 
-    private void rewrite(String source, RawDocument doc, StringBuilder out) throws ManifestException {
+    /** kubectl's test: the first character after white space (and a byte order mark) opens a JSON value. */
+    private static boolean isJson(byte[] input) {
+        for (int i = RawDocument.hasBom(input) ? 3 : 0; i < input.length; i++) {
+            byte b = input[i];
+            if (b != ' ' && b != '\t' && b != '\r' && b != '\n') {
+                return b == '{' || b == '[';
+            }
+        }
+        return false;
+    }
+
+    private void rewrite(String source, RawDocument doc, ByteArrayOutputStream out) throws ManifestException {
         if (doc.isBlank()) {
-            out.append(doc.separator()).append(doc.body());
+            doc.writeTo(out);
             return;
         }
         Object tree;
@@ -70,37 +87,66 @@ public final class ManifestRewriter {
             throw new ManifestException(source, doc.number(), doc.firstLine(), "not valid YAML: " + e.getMessage());
         }
         if (!(tree instanceof Map<?, ?> map) || !injectAll(source, doc.number(), doc.firstLine(), map, splicer::standIn)) {
-            out.append(doc.separator()).append(doc.body());
+            doc.writeTo(out);
             return;
         }
-        if (!doc.separator().isEmpty()) {
-            out.append("---\n");
+        requireUtf8(source, doc);
+        text.setLength(0);
+        if (doc.hasSeparator()) {
+            text.append("---\n");
         }
-        splicer.dump(tree, out);
+        splicer.dump(tree, text);
+        out.writeBytes(text.toString().getBytes(StandardCharsets.UTF_8));
+        if (text.length() > 1 << 20) {
+            text.setLength(0);
+            text.trimToSize(); // one huge document must not pin its buffer for the rest of the run
+        }
     }
 
-    private String rewriteJson(String source, String text) throws ManifestException {
+    /** A document we rewrite is written as UTF-8; bytes we could not decode must not turn into U+FFFD silently. */
+    private static void requireUtf8(String source, RawDocument doc) throws ManifestException {
+        int line = doc.firstNonUtf8Line();
+        if (line > 0) {
+            throw new ManifestException(source, doc.number(), line,
+                    "bytes that are not UTF-8 in a document to inject; kubectl reads manifests as UTF-8, convert the file first");
+        }
+    }
+
+    private byte[] rewriteJson(String source, byte[] input) throws ManifestException {
         if (json == null) {
-            json = new ObjectMapper(); // loaded only for JSON input: it is the slowest class graph kube-inject touches
-            // A second JSON value (kubectl create --dry-run -o json prints one per object) must not be dropped silently.
-            json.enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+            json = jsonMapper(); // loaded only for JSON input: it is the slowest class graph kube-inject touches
         }
         Object tree;
         try {
-            tree = json.readValue(text, Object.class);
+            int bom = RawDocument.hasBom(input) ? 3 : 0;
+            tree = json.readValue(new String(input, bom, input.length - bom, StandardCharsets.UTF_8), Object.class);
         } catch (JsonProcessingException e) {
             int line = e.getLocation() == null ? 1 : e.getLocation().getLineNr();
             int column = e.getLocation() == null ? 0 : e.getLocation().getColumnNr();
             throw new ManifestException(source, 1, line, column, "not valid JSON: " + e.getOriginalMessage());
         }
         if (!(tree instanceof Map<?, ?> map) || !injectAll(source, 1, 1, map, UnaryOperator.identity())) {
-            return text;
+            return input;
         }
+        requireUtf8(source, new RawDocument(1, 1, input, 0, 0, input.length));
         try {
-            return json.writerWithDefaultPrettyPrinter().writeValueAsString(tree) + "\n";
+            return (json.writerWithDefaultPrettyPrinter().writeValueAsString(tree) + "\n").getBytes(StandardCharsets.UTF_8);
         } catch (JsonProcessingException e) {
             throw new ManifestException(source, 1, 1, "cannot write JSON: " + e.getOriginalMessage());
         }
+    }
+
+    /** Jackson for manifests: duplicate keys are errors, as they are in YAML; nesting as deep as in YAML. */
+    private static ObjectMapper jsonMapper() {
+        JsonFactory factory = JsonFactory.builder()
+                .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(KubeYaml.MAX_NESTING_DEPTH).build())
+                .streamWriteConstraints(StreamWriteConstraints.builder().maxNestingDepth(KubeYaml.MAX_NESTING_DEPTH).build())
+                .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                .build();
+        ObjectMapper mapper = new ObjectMapper(factory);
+        // A second JSON value (kubectl create --dry-run -o json prints one per object) must not be dropped silently.
+        mapper.enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+        return mapper;
     }
 
     /** Injects the document, or each item of a {@code kind: List}; true when anything changed. */

@@ -36,7 +36,7 @@ public final class InjectionDecision {
             return wanted;
         }
         // The remaining rules veto an injection the policy asked for.
-        if (Boolean.TRUE.equals(workload.podSpec().get("hostNetwork"))) {
+        if (workload.hostNetwork()) {
             return Reason.HOST_NETWORK;
         }
         if (isInjected(workload)) {
@@ -48,8 +48,8 @@ public final class InjectionDecision {
     private static Reason wanted(Policy policy, Map<String, Object> annotations) {
         if (annotations.containsKey(INJECT_ANNOTATION)) {
             Object value = annotations.get(INJECT_ANNOTATION);
-            // YAML may hand us a Boolean for an unquoted `true`/`yes`/`on`.
-            String text = value == null ? "" : String.valueOf(value).trim().toLowerCase(Locale.ROOT);
+            // YAML may hand us a Boolean for an unquoted `true`/`yes`/`on`; a padded " true " is "any other value".
+            String text = value == null ? "" : String.valueOf(value).toLowerCase(Locale.ROOT);
             return YES.contains(text) ? Reason.ANNOTATION_ENABLED : Reason.ANNOTATION_DISABLED;
         }
         return policy == Policy.ENABLED ? Reason.POLICY_ENABLED : Reason.POLICY_DISABLED;

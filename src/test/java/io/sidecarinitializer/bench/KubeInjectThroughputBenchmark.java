@@ -15,6 +15,7 @@ import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -189,12 +190,12 @@ public final class KubeInjectThroughputBenchmark {
         public long run(String manifest) {
             KubeYaml yaml = new KubeYaml();
             StringBuilder out = new StringBuilder(manifest.length() + manifest.length() / 2);
-            for (RawDocument doc : YamlDocuments.split(manifest)) {
+            for (RawDocument doc : YamlDocuments.split(manifest.getBytes(StandardCharsets.UTF_8))) {
                 Object tree = yaml.load(doc.body());
-                out.append(doc.separator().isEmpty() ? "" : "---\n");
+                out.append(doc.hasSeparator() ? "---\n" : "");
                 yaml.dump(tree, out); // the same call ManifestRewriter writes with
             }
-            return out.toString().length(); // kube-inject hands back a String too
+            return out.toString().getBytes(StandardCharsets.UTF_8).length; // kube-inject hands back bytes too
         }
     }
 
@@ -214,7 +215,7 @@ public final class KubeInjectThroughputBenchmark {
                     injected++;
                 }
             });
-            return rewriter.rewrite("bench.yaml", manifest).length();
+            return rewriter.rewrite("bench.yaml", manifest.getBytes(StandardCharsets.UTF_8)).length;
         }
     }
 
