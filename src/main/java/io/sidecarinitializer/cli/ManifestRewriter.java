@@ -75,9 +75,10 @@ public final class ManifestRewriter {
             doc.writeTo(out);
             return;
         }
+        String body = doc.body();
         Object tree;
         try {
-            tree = yaml.load(doc.body());
+            tree = yaml.load(body);
         } catch (MarkedYAMLException e) {
             Mark mark = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
             int line = doc.firstLine() + (mark == null ? 0 : mark.getLine());
@@ -86,7 +87,7 @@ public final class ManifestRewriter {
         } catch (YAMLException e) {
             throw new ManifestException(source, doc.number(), doc.firstLine(), "not valid YAML: " + e.getMessage());
         }
-        if (!(tree instanceof Map<?, ?> map) || !injectAll(source, doc.number(), doc.firstLine(), map, splicer::standIn)) {
+        if (!(tree instanceof Map<?, ?> map) || !injectAll(new Where(source, doc.number(), doc.firstLine(), body), map, splicer::standIn)) {
             doc.writeTo(out);
             return;
         }
@@ -116,16 +117,17 @@ public final class ManifestRewriter {
         if (json == null) {
             json = jsonMapper(); // loaded only for JSON input: it is the slowest class graph kube-inject touches
         }
+        int bom = RawDocument.hasBom(input) ? 3 : 0;
+        String text = new String(input, bom, input.length - bom, StandardCharsets.UTF_8);
         Object tree;
         try {
-            int bom = RawDocument.hasBom(input) ? 3 : 0;
-            tree = json.readValue(new String(input, bom, input.length - bom, StandardCharsets.UTF_8), Object.class);
+            tree = json.readValue(text, Object.class);
         } catch (JsonProcessingException e) {
             int line = e.getLocation() == null ? 1 : e.getLocation().getLineNr();
             int column = e.getLocation() == null ? 0 : e.getLocation().getColumnNr();
             throw new ManifestException(source, 1, line, column, "not valid JSON: " + e.getOriginalMessage());
         }
-        if (!(tree instanceof Map<?, ?> map) || !injectAll(source, 1, 1, map, UnaryOperator.identity())) {
+        if (!(tree instanceof Map<?, ?> map) || !injectAll(new Where(source, 1, 1, text), map, UnaryOperator.identity())) {
             return input;
         }
         requireUtf8(source, new RawDocument(1, 1, input, 0, 0, input.length));
@@ -149,23 +151,24 @@ public final class ManifestRewriter {
         return mapper;
     }
 
+    /** A parsed document, to name in messages: its file, number, first line and the text it was parsed from. */
+    private record Where(String source, int number, int firstLine, String text) {}
+
     /** Injects the document, or each item of a {@code kind: List}; true when anything changed. */
-    private boolean injectAll(String source, int number, int line, Map<?, ?> document, UnaryOperator<Object> substitute)
-            throws ManifestException {
+    private boolean injectAll(Where where, Map<?, ?> document, UnaryOperator<Object> substitute) throws ManifestException {
         if ("List".equals(document.get("kind")) && document.get("items") instanceof List<?> items) {
             boolean changed = false;
-            for (Object item : items) {
-                if (item instanceof Map<?, ?> m) {
-                    changed |= injectOne(source, number, line, m, substitute);
+            for (int i = 0; i < items.size(); i++) {
+                if (items.get(i) instanceof Map<?, ?> m) {
+                    changed |= injectOne(where, "items[" + i + "].", m, substitute);
                 }
             }
             return changed;
         }
-        return injectOne(source, number, line, document, substitute);
+        return injectOne(where, "", document, substitute);
     }
 
-    private boolean injectOne(String source, int number, int line, Map<?, ?> object, UnaryOperator<Object> substitute)
-            throws ManifestException {
+    private boolean injectOne(Where where, String path, Map<?, ?> object, UnaryOperator<Object> substitute) throws ManifestException {
         @SuppressWarnings("unchecked")
         Map<String, Object> root = (Map<String, Object>) object;
         Workload workload = Workload.of(root, defaultNamespace).orElse(null);
@@ -173,13 +176,29 @@ public final class ManifestRewriter {
             return false;
         }
         try {
+            requireName(workload);
             Injector.Outcome outcome = injector.evaluate(workload);
             String who = workload.displayName() + " (ns " + workload.namespace() + "): ";
             report.accept(who + (outcome.injected() ? "injected" : "skipped: " + outcome.reason()));
             outcome.injection().ifPresent(i -> i.applyTo(substitute));
             return outcome.injected();
         } catch (InjectionException e) {
-            throw new ManifestException(source, number, line, e.getMessage());
+            int line = where.firstLine();
+            if (!e.field().isEmpty()) {
+                line += Math.max(0, yaml.lineOf(where.text(), path + e.field()));
+            }
+            throw new ManifestException(where.source(), where.number(), line, e.getMessage());
+        }
+    }
+
+    /** kubectl refuses an object with neither a name nor a generateName; so does kube-inject, before writing it. */
+    private static void requireName(Workload workload) {
+        Object metadata = workload.root().get("metadata");
+        Object name = metadata instanceof Map<?, ?> m ? (m.get("name") != null ? m.get("name") : m.get("generateName")) : null;
+        if (!(name instanceof String text) || text.isEmpty()) {
+            String field = metadata instanceof Map<?, ?> ? "metadata.name" : "metadata";
+            throw new InjectionException(field, workload.displayName() + ": " + (name == null
+                    ? "metadata.name is missing" : "metadata.name must be a non-empty string, got " + name));
         }
     }
 

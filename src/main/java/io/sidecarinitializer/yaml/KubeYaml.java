@@ -13,9 +13,13 @@ import org.yaml.snakeyaml.constructor.AbstractConstruct;
 import org.yaml.snakeyaml.constructor.Construct;
 import org.yaml.snakeyaml.constructor.ConstructorException;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
 import org.yaml.snakeyaml.nodes.NodeId;
 import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
 import org.yaml.snakeyaml.nodes.Tag;
 import org.yaml.snakeyaml.parser.ParserImpl;
 import org.yaml.snakeyaml.reader.StreamReader;
@@ -72,6 +76,41 @@ public final class KubeYaml {
             docs.add(constructor.getData());
         }
         return docs;
+    }
+
+    /**
+     * The 0-based line of the field at a dotted path such as {@code spec.template.spec.containers[0]} in a document
+     * (YAML or JSON), for messages; where the path ends early, the line of the last part found; -1 when the text
+     * does not parse.
+     */
+    public int lineOf(String text, String path) {
+        Node node;
+        try {
+            node = composer(text).getSingleNode();
+        } catch (YAMLException e) {
+            return -1;
+        }
+        int line = node == null ? -1 : node.getStartMark().getLine();
+        for (String step : path.split("\\.|(?=\\[)")) {
+            Node next = null;
+            if (step.startsWith("[") && node instanceof SequenceNode seq) {
+                int index = Integer.parseInt(step.substring(1, step.length() - 1));
+                next = index < seq.getValue().size() ? seq.getValue().get(index) : null;
+                line = next == null ? line : next.getStartMark().getLine();
+            } else if (node instanceof MappingNode map) {
+                for (NodeTuple entry : map.getValue()) {
+                    if (entry.getKeyNode() instanceof ScalarNode key && key.getValue().equals(step)) {
+                        next = entry.getValueNode();
+                        line = key.getStartMark().getLine();
+                    }
+                }
+            }
+            if (next == null) {
+                break;
+            }
+            node = next;
+        }
+        return line;
     }
 
     private Composer composer(String text) {
