@@ -1,11 +1,12 @@
 package io.sidecarinitializer.cli;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.StreamWriteConstraints;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sidecarinitializer.inject.InjectionException;
 import io.sidecarinitializer.inject.Injector;
@@ -15,6 +16,8 @@ import io.sidecarinitializer.yaml.KubeYaml;
 import io.sidecarinitializer.yaml.RawDocument;
 import io.sidecarinitializer.yaml.YamlDocuments;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -113,29 +116,50 @@ public final class ManifestRewriter {
         }
     }
 
+    /**
+     * A JSON value, or a stream of them as kubectl reads it ({@code kubectl get -o json} of several objects): each
+     * object we inject is written pretty-printed in its place, and the text between and around them is kept.
+     */
     private byte[] rewriteJson(String source, byte[] input) throws ManifestException {
         if (json == null) {
             json = jsonMapper(); // loaded only for JSON input: it is the slowest class graph kube-inject touches
         }
         int bom = RawDocument.hasBom(input) ? 3 : 0;
         String text = new String(input, bom, input.length - bom, StandardCharsets.UTF_8);
-        Object tree;
-        try {
-            tree = json.readValue(text, Object.class);
+        StringBuilder out = new StringBuilder(text.length() * 2);
+        int copied = 0;
+        int number = 0;
+        boolean changed = false;
+        try (JsonParser parser = json.createParser(text)) {
+            while (parser.nextToken() != null) {
+                number++;
+                JsonLocation from = parser.currentTokenLocation();
+                Object tree = json.readValue(parser, Object.class);
+                int start = (int) from.getCharOffset();
+                int end = (int) parser.currentLocation().getCharOffset();
+                Where where = new Where(source, number, from.getLineNr(), text.substring(start, end));
+                if (tree instanceof Map<?, ?> map && injectAll(where, map, UnaryOperator.identity())) {
+                    out.append(text, copied, start).append(json.writerWithDefaultPrettyPrinter().writeValueAsString(tree));
+                    copied = end;
+                    changed = true;
+                }
+            }
         } catch (JsonProcessingException e) {
             int line = e.getLocation() == null ? 1 : e.getLocation().getLineNr();
             int column = e.getLocation() == null ? 0 : e.getLocation().getColumnNr();
-            throw new ManifestException(source, 1, line, column, "not valid JSON: " + e.getOriginalMessage());
+            throw new ManifestException(source, Math.max(number, 1), line, column, "not valid JSON: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // a String source has no I/O to fail
         }
-        if (!(tree instanceof Map<?, ?> map) || !injectAll(new Where(source, 1, 1, text), map, UnaryOperator.identity())) {
+        if (!changed) {
             return input;
         }
         requireUtf8(source, new RawDocument(1, 1, input, 0, 0, input.length));
-        try {
-            return (json.writerWithDefaultPrettyPrinter().writeValueAsString(tree) + "\n").getBytes(StandardCharsets.UTF_8);
-        } catch (JsonProcessingException e) {
-            throw new ManifestException(source, 1, 1, "cannot write JSON: " + e.getOriginalMessage());
+        out.append(text, copied, text.length());
+        if (copied == text.length()) {
+            out.append('\n');
         }
+        return out.toString().getBytes(StandardCharsets.UTF_8);
     }
 
     /** Jackson for manifests: duplicate keys are errors, as they are in YAML; nesting as deep as in YAML. */
@@ -145,10 +169,7 @@ public final class ManifestRewriter {
                 .streamWriteConstraints(StreamWriteConstraints.builder().maxNestingDepth(KubeYaml.MAX_NESTING_DEPTH).build())
                 .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
                 .build();
-        ObjectMapper mapper = new ObjectMapper(factory);
-        // A second JSON value (kubectl create --dry-run -o json prints one per object) must not be dropped silently.
-        mapper.enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
-        return mapper;
+        return new ObjectMapper(factory);
     }
 
     /** A parsed document, to name in messages: its file, number, first line and the text it was parsed from. */

@@ -175,12 +175,23 @@ public final class KubeYaml {
             Represent snakeYaml = representers.get(String.class);
             representers.put(String.class, data -> {
                 String value = (String) data;
-                if (!StreamReader.isPrintable(value)) {
-                    // SnakeYAML would write !!binary, which kubectl reads as base64 text: escape instead.
+                if (!StreamReader.isPrintable(value) || hasUnicodeLineBreak(value)) {
+                    // SnakeYAML would write !!binary (kubectl reads base64 text) or a block scalar in which NEL, LS
+                    // and PS end lines (kubectl reads a newline): escape them instead.
                     return representScalar(Tag.STR, value, DumperOptions.ScalarStyle.DOUBLE_QUOTED);
                 }
                 return isOneLine(value) ? representScalar(Tag.STR, value, defaultScalarStyle) : snakeYaml.representData(data);
             });
+        }
+
+        private static boolean hasUnicodeLineBreak(String value) {
+            for (int i = 0; i < value.length(); i++) {
+                char c = value.charAt(i);
+                if (c == '\u0085' || c == '\u2028' || c == '\u2029') {
+                    return true;
+                }
+            }
+            return false;
         }
 
         /** No line break as SnakeYAML's multi-line pattern counts them. */
@@ -229,6 +240,13 @@ public final class KubeYaml {
             yamlConstructors.put(Tag.BOOL, scalar);
             yamlConstructors.put(Tag.INT, scalar);
             yamlConstructors.put(Tag.FLOAT, scalar);
+            // "<<" merges only as a key (SnakeYAML does that before constructing); as a value it is text, as in yaml.v2.
+            yamlConstructors.put(Tag.MERGE, new AbstractConstruct() {
+                @Override
+                public Object construct(Node node) {
+                    return constructScalar((ScalarNode) node);
+                }
+            });
         }
     }
 

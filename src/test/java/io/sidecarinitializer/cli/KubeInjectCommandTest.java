@@ -465,19 +465,6 @@ class KubeInjectCommandTest {
         }
 
         @Test
-        void aSecondJsonValueIsAnErrorRatherThanSilentlyDropped() throws IOException {
-            String deployment = "{\"apiVersion\": \"apps/v1\", \"kind\": \"Deployment\", \"metadata\": {\"name\": \"a\"},"
-                    + " \"spec\": {\"template\": {\"spec\": {\"containers\": [{\"name\": \"a\", \"image\": \"nginx\"}]}}}}\n";
-            Path in = file("two.json", deployment + "{\"apiVersion\": \"v1\", \"kind\": \"Service\", \"metadata\": {\"name\": \"b\"}}\n");
-
-            KubeInjectRun run = KubeInjectRun.run("kube-inject", "-f", in.toString());
-
-            assertThat(run.exitCode()).isEqualTo(1);
-            assertThat(run.err()).contains("two.json").contains("line 2");
-            assertThat(run.out()).isEmpty();
-        }
-
-        @Test
         void containersThatAreNotAListAreReportedByField() throws IOException {
             Path in = file("bad.yaml", HELLO.replace("      containers:\n      - name: hello\n        image: nginx\n", "      containers: nginx\n"));
             assertThat(GoldenCase.read(in)).contains("containers: nginx");

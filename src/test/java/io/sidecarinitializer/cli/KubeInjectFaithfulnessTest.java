@@ -152,6 +152,19 @@ class KubeInjectFaithfulnessTest {
         }
 
         @Test
+        void aStreamOfJsonObjectsInjectsEachInItsPlace() throws IOException {
+            String service = "{\"apiVersion\": \"v1\", \"kind\": \"Service\", \"metadata\": {\"name\": \"s\"}}";
+            String pod = "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\"},\"spec\":{\"containers\":[{\"name\":\"a\",\"image\":\"nginx\"}]}}";
+            Path in = file("stream.json", service + "\n" + pod + "\n" + service + "\n");
+
+            KubeInjectRun run = KubeInjectRun.run("kube-inject", "-f", in.toString());
+
+            assertThat(run.exitCode()).as(run.err()).isZero();
+            assertThat(run.err()).isEqualTo("pod/p (ns default): injected\n");
+            assertThat(run.out()).startsWith(service + "\n{\n").endsWith("}\n" + service + "\n").contains("\"istio-proxy\"");
+        }
+
+        @Test
         void jsonDuplicateKeysAreAnErrorAsInYaml() throws IOException {
             Path in = file("dup.json", "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\n\"kind\":\"Service\"}");
 

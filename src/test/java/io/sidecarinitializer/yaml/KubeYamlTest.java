@@ -175,4 +175,24 @@ class KubeYamlTest {
                 .hasMessageContaining("U+0001")
                 .satisfies(e -> assertThat(((MarkedYAMLException) e).getProblemMark().getLine()).isEqualTo(1));
     }
+
+    @Test
+    void unicodeLineBreaksAreEscapedSoTheyStayWhatTheyWere() {
+        String text = "x\u0085y\u2028z\u2029";
+
+        String out = yaml.dump(Map.of("k", text));
+
+        assertThat(out).isEqualTo("k: \"x\\Ny\\Lz\\P\"\n");
+        assertThat(yaml.load(out)).isEqualTo(Map.of("k", text));
+    }
+
+    @Test
+    void aMergeKeyMergesButAMergeValueIsText() {
+        Map<?, ?> m = (Map<?, ?>) yaml.load("base: &b {x: 1}\nm:\n  <<: *b\n  z: 2\nv: <<\nl: [<<]\n");
+
+        assertThat(m.get("m")).isEqualTo(Map.of("x", 1, "z", 2));
+        assertThat(m.get("v")).isEqualTo("<<");
+        assertThat(m.get("l")).isEqualTo(java.util.List.of("<<"));
+        assertThat(yaml.dump(Map.of("v", "<<"))).isEqualTo("v: '<<'\n");
+    }
 }
