@@ -42,10 +42,28 @@ final class InputFiles {
     }
 
     static byte[] readStdin(InputStream in) throws ManifestException {
+        if (in == System.in && stdinWasClosed()) {
+            throw new ManifestException("<stdin>: closed (started with <&-); pipe the manifests in or use -f FILE");
+        }
         try {
             return in.readAllBytes();
         } catch (IOException e) {
             throw new ManifestException("<stdin>: cannot read (is it closed?): " + OutputFile.reason(e));
+        }
+    }
+
+    /**
+     * Started with stdin closed, the JVM's first open file (its modules image, the jar, a class-data archive) takes
+     * descriptor 0, and stdin would read that binary. Linux names what descriptor 0 is.
+     */
+    private static boolean stdinWasClosed() {
+        try {
+            Path zero = Files.readSymbolicLink(Path.of("/proc/self/fd/0"));
+            String name = zero.toString();
+            return zero.startsWith(Path.of(System.getProperty("java.home"))) || name.endsWith(".jsa") || name.endsWith(".jar")
+                    || List.of(System.getProperty("java.class.path").split(java.io.File.pathSeparator)).contains(name);
+        } catch (IOException | UnsupportedOperationException e) {
+            return false; // not Linux, or no /proc: read stdin as it is
         }
     }
 

@@ -369,6 +369,16 @@ class KubeInjectFaithfulnessTest {
         }
 
         @Test
+        void aClosedStdinIsSaidSo() throws Exception {
+            String command = String.join(" ", kubeInject(file("hello.yaml", HELLO)).command()).replace("-f " + tmp.resolve("hello.yaml"), "-f -");
+            Process p = new ProcessBuilder("sh", "-c", "exec " + command + " <&-").start();
+
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(p.exitValue()).isEqualTo(1);
+            assertThat(new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8)).startsWith("kube-inject: <stdin>: closed");
+        }
+
+        @Test
         void aClosedPipeIsAnError() throws Exception {
             Process p = kubeInject(file("hello.yaml", HELLO)).start();
             p.getInputStream().close(); // the reader went away, as `kube-inject ... | head -c0` does
