@@ -22,7 +22,7 @@ import picocli.CommandLine;
 
 /** SPEC §6 through the real command line: inputs, outputs, summary lines, flags, config files and bad input. */
 class KubeInjectCommandTest {
-    private static final String HELLO = """
+    static final String HELLO = """
             apiVersion: apps/v1
             kind: Deployment
             metadata:

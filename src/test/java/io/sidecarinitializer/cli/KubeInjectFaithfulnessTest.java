@@ -26,24 +26,10 @@ import org.junit.jupiter.params.provider.ValueSource;
  * unchanged, and every failure (bad field, bad bytes, a write that fails) exits 1 with a message naming the place.
  */
 class KubeInjectFaithfulnessTest {
-    private static final String HELLO = """
-            apiVersion: apps/v1
-            kind: Deployment
-            metadata:
-              name: hello
-              labels:
-                legacy: "n"
-            spec:
-              selector:
-                matchLabels:
-                  app: hello
-              template:
-                metadata:
-                  labels:
-                    app: hello
-                spec:
-                  containers:
-                  - name: hello
+    /** The Deployment of KubeInjectCommandTest with a label and env values that YAML 1.1 readers may misread. */
+    private static final String HELLO = KubeInjectCommandTest.HELLO
+            .replaceFirst("  name: hello\n", "  name: hello\n  labels:\n    legacy: \"n\"\n")
+            .replace("        image: nginx\n", """
                     image: nginx
                     env:
                     - name: AT
@@ -52,7 +38,7 @@ class KubeInjectFaithfulnessTest {
                       value: "0o17"
                     - name: COLOR
                       value: "\\e[31m"
-            """;
+            """);
 
     @TempDir
     Path tmp;
