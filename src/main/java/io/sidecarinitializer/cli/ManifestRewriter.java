@@ -94,7 +94,7 @@ public final class ManifestRewriter {
             doc.writeTo(out);
             return;
         }
-        requireUtf8(source, doc);
+        requireUtf8(source, doc, body);
         text.setLength(0);
         if (doc.hasSeparator()) {
             text.append("---\n");
@@ -108,7 +108,10 @@ public final class ManifestRewriter {
     }
 
     /** A document we rewrite is written as UTF-8; bytes we could not decode must not turn into U+FFFD silently. */
-    private static void requireUtf8(String source, RawDocument doc) throws ManifestException {
+    private static void requireUtf8(String source, RawDocument doc, String decoded) throws ManifestException {
+        if (decoded.indexOf('\uFFFD') < 0) {
+            return; // decoding replaces every malformed sequence with U+FFFD, so without one the bytes were UTF-8
+        }
         int line = doc.firstNonUtf8Line();
         if (line > 0) {
             throw new ManifestException(source, doc.number(), line,
@@ -154,7 +157,7 @@ public final class ManifestRewriter {
         if (!changed) {
             return input;
         }
-        requireUtf8(source, new RawDocument(1, 1, input, 0, 0, input.length));
+        requireUtf8(source, new RawDocument(1, 1, input, 0, 0, input.length), text);
         out.append(text, copied, text.length());
         if (copied == text.length()) {
             out.append('\n');

@@ -101,7 +101,7 @@ public final class KubeInjectThroughputBenchmark {
         System.out.printf(Locale.ROOT, "                         %.2f by wall time, median of the per-round ratios (min %.2f, max %.2f)%n",
                 pairRatio, Arrays.stream(pairRatios).min().orElse(0), Arrays.stream(pairRatios).max().orElse(0));
         System.out.printf(Locale.ROOT, "                         %.2f by wall time, ratio of the medians (swings when the machine's load changes mid-run)%n", ratio);
-        System.out.printf(Locale.ROOT, "target ratio <= %.1f: %s by CPU time, %s by per-round wall time%n", TARGET_RATIO,
+        System.out.printf(Locale.ROOT, "target ratio <= %.2f: %s by CPU time, %s by per-round wall time%n", TARGET_RATIO,
                 cpuRatio <= TARGET_RATIO ? "MET" : "NOT MET", pairRatio <= TARGET_RATIO ? "MET" : "NOT MET");
         System.out.printf(Locale.ROOT, "output written: floor %.1f MB/s of YAML, kube-inject %.1f MB/s (kube-inject writes %.2fx the floor's bytes)%n",
                 floorChars / (floorMs * 1e3), injectChars / (injectMs * 1e3), injectChars / (double) floorChars);
