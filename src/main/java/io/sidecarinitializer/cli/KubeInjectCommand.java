@@ -9,20 +9,23 @@ import io.sidecarinitializer.config.MeshConfig;
 import io.sidecarinitializer.config.MeshConfigParser;
 import io.sidecarinitializer.inject.Injector;
 import io.sidecarinitializer.yaml.KubeYaml;
+import java.io.ByteArrayOutputStream;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import org.yaml.snakeyaml.error.YAMLException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -87,42 +90,67 @@ final class KubeInjectCommand implements Callable<Integer> {
     @Option(names = {"-q", "--quiet"}, description = "Do not print the per-workload summary on stderr.")
     boolean quiet;
 
-    private final PrintStream out;
+    /**
+     * SnakeYAML and Jackson recurse once per nesting level, and kubectl accepts {@value KubeYaml#MAX_NESTING_DEPTH}
+     * levels (CRD schemas go deep); 8 MB was enough for that, this leaves room. Reserved, not committed, memory.
+     */
+    private static final long WORKER_STACK_BYTES = 128L << 20;
+
+    private final OutputStream out;
     private final PrintStream err;
     private final InputStream in;
 
     KubeInjectCommand() {
-        this(System.out, System.err, System.in);
+        // Stdout unwrapped: a PrintStream would swallow a write error (a full disk, a closed pipe) and exit 0.
+        this(new FileOutputStream(FileDescriptor.out), System.err, System.in);
     }
 
-    KubeInjectCommand(PrintStream out, PrintStream err, InputStream in) {
+    KubeInjectCommand(OutputStream out, PrintStream err, InputStream in) {
         this.out = out;
         this.err = err;
         this.in = in;
     }
 
     @Override
-    public Integer call() {
+    public Integer call() throws InterruptedException, ExecutionException {
+        FutureTask<Integer> run = new FutureTask<>(this::run);
+        Thread worker = new Thread(null, run, "kube-inject", WORKER_STACK_BYTES);
+        worker.start();
+        return run.get();
+    }
+
+    private int run() {
         try {
             Injector injector = new Injector(injectConfig(), meshConfig());
-            ManifestRewriter rewriter = new ManifestRewriter(injector, namespace, quiet ? line -> { } : err::println);
-            StringBuilder result = new StringBuilder();
+            List<String> summary = new ArrayList<>();
+            byte lastByte = '\n';
+            ManifestRewriter rewriter = new ManifestRewriter(injector, namespace, summary::add);
+            ByteArrayOutputStream result = new ByteArrayOutputStream();
             for (Source source : sources()) {
-                if (!result.isEmpty()) {
-                    result.append(result.charAt(result.length() - 1) == '\n' ? "" : "\n").append("---\n");
+                byte[] rewritten = rewriter.rewrite(source.name(), source.bytes());
+                if (result.size() > 0) {
+                    result.writeBytes(lastByte == '\n' ? SEPARATOR : NEWLINE_SEPARATOR);
                 }
-                result.append(rewriter.rewrite(source.name(), source.text()));
+                result.writeBytes(rewritten);
+                lastByte = rewritten.length == 0 ? lastByte : rewritten[rewritten.length - 1];
             }
-            write(result.toString());
+            write(result);
+            if (!quiet) {
+                summary.forEach(err::println); // only now: a later document's failure writes nothing, so nothing was injected
+            }
             return 0;
-        } catch (ManifestException | IOException e) {
+        } catch (ManifestException e) {
             err.println("kube-inject: " + e.getMessage());
             return Main.EXIT_BAD_INPUT;
         }
     }
 
-    private InjectConfig injectConfig() throws ManifestException, IOException {
-        Map<String, Object> doc = injectConfigFile == null ? new LinkedHashMap<>() : configDocument(injectConfigFile, "config");
+    private static final byte[] SEPARATOR = "---\n".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] NEWLINE_SEPARATOR = "\n---\n".getBytes(StandardCharsets.US_ASCII);
+
+    private InjectConfig injectConfig() throws ManifestException {
+        Map<String, Object> doc = injectConfigFile == null
+                ? new LinkedHashMap<>() : configDocument("--injectConfigFile", injectConfigFile, "config");
         Map<String, String> flagFor = new LinkedHashMap<>();
         Map<String, Object> params = paramsOf(doc);
         override(params, flagFor, "verbosity", "--verbosity", verbosity);
@@ -133,8 +161,8 @@ final class KubeInjectCommand implements Callable<Integer> {
         override(params, flagFor, "imagePullPolicy", "--imagePullPolicy", imagePullPolicy == null ? null : imagePullPolicy.name());
         override(params, flagFor, "debugMode", "--debug", debug);
         if (hub != null || tag != null) {
-            String h = hub == null ? "docker.io/istio" : hub.replaceAll("/+$", "");
-            String t = tag == null ? BuildInfo.istioVersion() : tag;
+            String h = hub == null ? "docker.io/istio" : nonBlank("--hub", hub).replaceAll("/+$", "");
+            String t = tag == null ? BuildInfo.istioVersion() : nonBlank("--tag", tag);
             boolean debugImage = Boolean.TRUE.equals(debug);
             override(params, flagFor, "initImage", "--hub/--tag", h + "/proxy_init:" + t);
             override(params, flagFor, "proxyImage", "--hub/--tag", h + (debugImage ? "/proxy_debug:" : "/proxy:") + t);
@@ -146,32 +174,36 @@ final class KubeInjectCommand implements Callable<Integer> {
             if (flagFor.containsKey(field)) {
                 throw new ManifestException(flagFor.get(field) + e.getMessage().substring(e.field().length()));
             }
-            throw new ManifestException(where(injectConfigFile) + e.getMessage());
+            throw new ManifestException(injectConfigFile + ": " + e.getMessage());
         }
     }
 
-    private MeshConfig meshConfig() throws ManifestException, IOException {
+    /** An image name must have a registry and a tag; an empty one would give {@code /proxy:}. */
+    private static String nonBlank(String flag, String value) throws ManifestException {
+        if (value.isBlank() || value.replace("/", "").isBlank()) {
+            throw new ManifestException(flag + ": must not be empty");
+        }
+        return value;
+    }
+
+    private MeshConfig meshConfig() throws ManifestException {
         if (meshConfigFile == null) {
             return MeshConfig.defaults();
         }
-        Map<String, Object> doc = configDocument(meshConfigFile, "mesh");
+        Map<String, Object> doc = configDocument("--meshConfigFile", meshConfigFile, "mesh");
         try {
             return MeshConfigParser.parse(new KubeYaml().dump(doc));
         } catch (ConfigException e) {
-            throw new ManifestException(where(meshConfigFile) + e.getMessage());
+            throw new ManifestException(meshConfigFile + ": " + e.getMessage());
         }
     }
 
-    private static String where(Path file) {
-        return file == null ? "" : file + ": ";
-    }
-
     /** Reads a config document, or the one under {@code data.<key>} when the file is the ConfigMap itself. */
-    private static Map<String, Object> configDocument(Path file, String key) throws ManifestException, IOException {
+    private static Map<String, Object> configDocument(String flag, Path file, String key) throws ManifestException {
         KubeYaml yaml = new KubeYaml();
         Object doc;
         try {
-            doc = yaml.load(Files.readString(file));
+            doc = yaml.load(InputFiles.readUtf8(file, flag));
             if (doc instanceof Map<?, ?> m && "ConfigMap".equals(m.get("kind"))) {
                 Object data = m.get("data") instanceof Map<?, ?> d ? d.get(key) : null;
                 if (!(data instanceof String text)) {
@@ -193,7 +225,7 @@ final class KubeInjectCommand implements Callable<Integer> {
         return map;
     }
 
-    private static Map<String, Object> paramsOf(Map<String, Object> doc) throws ManifestException {
+    private Map<String, Object> paramsOf(Map<String, Object> doc) throws ManifestException {
         Object params = doc.get("params");
         if (params == null) {
             Map<String, Object> fresh = new LinkedHashMap<>();
@@ -201,7 +233,7 @@ final class KubeInjectCommand implements Callable<Integer> {
             return fresh;
         }
         if (!(params instanceof Map<?, ?>)) {
-            throw new ManifestException("params: expected a mapping");
+            throw new ManifestException(injectConfigFile + ": params: expected a mapping");
         }
         @SuppressWarnings("unchecked")
         Map<String, Object> typed = (Map<String, Object>) params;
@@ -215,54 +247,40 @@ final class KubeInjectCommand implements Callable<Integer> {
         }
     }
 
-    private record Source(String name, String text) {}
+    private record Source(String name, byte[] bytes) {}
 
-    private List<Source> sources() throws IOException, ManifestException {
+    private List<Source> sources() throws ManifestException {
         if (input.equals("-")) {
-            return List.of(new Source("<stdin>", new String(in.readAllBytes(), StandardCharsets.UTF_8)));
+            return List.of(new Source("<stdin>", InputFiles.readStdin(in)));
         }
         Path path = Path.of(input);
         if (Files.isDirectory(path)) {
             List<Source> sources = new ArrayList<>();
-            try (Stream<Path> files = Files.walk(path)) {
-                for (Path f : files.filter(Files::isRegularFile).filter(KubeInjectCommand::isManifest).sorted().toList()) {
-                    sources.add(new Source(f.toString(), Files.readString(f)));
-                }
+            for (Path f : InputFiles.manifestsBelow(path)) {
+                sources.add(new Source(f.toString(), InputFiles.read(f)));
             }
             if (sources.isEmpty()) {
                 throw new ManifestException(input + ": no .yaml, .yml or .json files in this directory");
             }
             return sources;
         }
-        if (!Files.isReadable(path)) {
-            throw new ManifestException(input + ": no such file or not readable");
-        }
-        return List.of(new Source(input, Files.readString(path)));
+        return List.of(new Source(input, InputFiles.read(path)));
     }
 
-    private static boolean isManifest(Path f) {
-        String n = f.getFileName().toString();
-        return n.endsWith(".yaml") || n.endsWith(".yml") || n.endsWith(".json");
-    }
-
-    /** Stdout, or the output file via a temp file and a rename so a failure never leaves half a file. */
-    private void write(String text) throws IOException {
-        if (output == null) {
-            out.print(text);
-            out.flush();
+    /** Stdout, or the output file; all or nothing, since the whole result is ready before the first byte goes out. */
+    private void write(ByteArrayOutputStream result) throws ManifestException {
+        if (output != null) {
+            OutputFile.write(output, result);
             return;
         }
-        Path target = output.toAbsolutePath();
-        Path temp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp");
         try {
-            Files.writeString(temp, text);
-            try {
-                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(temp);
+            result.writeTo(out);
+            out.flush();
+        } catch (IOException e) {
+            throw new ManifestException("cannot write to stdout: " + OutputFile.reason(e));
+        }
+        if (out instanceof PrintStream p && p.checkError()) {
+            throw new ManifestException("cannot write to stdout");
         }
     }
 }

@@ -9,10 +9,18 @@ import java.util.Set;
 final class FieldReader {
     private final Map<String, Object> map;
     private final String prefix;
+    private final boolean quotedIntegers;
 
+    /** A reader for a Go struct read from YAML, where a quoted "1337" is a string, not an integer. */
     FieldReader(Map<String, Object> map, String prefix) {
+        this(map, prefix, false);
+    }
+
+    /** @param quotedIntegers accept "1337" for an integer, as the proto JSON mapping of mesh config does */
+    FieldReader(Map<String, Object> map, String prefix, boolean quotedIntegers) {
         this.map = map;
         this.prefix = prefix;
+        this.quotedIntegers = quotedIntegers;
     }
 
     String path(String key) {
@@ -62,7 +70,7 @@ final class FieldReader {
         long n;
         if (v instanceof Integer || v instanceof Long) {
             n = ((Number) v).longValue();
-        } else if (v instanceof String s && s.trim().matches("-?\\d{1,18}")) {
+        } else if (quotedIntegers && v instanceof String s && s.trim().matches("-?\\d{1,18}")) {
             n = Long.parseLong(s.trim());
         } else {
             throw typeError(key, "an integer", v);
@@ -101,7 +109,7 @@ final class FieldReader {
             if (item instanceof String s) {
                 out.add(s);
             } else if (item == null) {
-                out.add("");
+                throw new ConfigException(path(key) + "[" + i + "]", "empty item; write \"\" to mean all namespaces");
             } else {
                 throw new ConfigException(path(key) + "[" + i + "]", "expected a string, got " + describe(item));
             }
@@ -112,14 +120,14 @@ final class FieldReader {
     FieldReader child(String key) {
         Object v = map.get(key);
         if (v == null) {
-            return new FieldReader(Map.of(), path(key));
+            return new FieldReader(Map.of(), path(key), quotedIntegers);
         }
         if (!(v instanceof Map<?, ?> m)) {
             throw typeError(key, "a mapping", v);
         }
         @SuppressWarnings("unchecked")
         Map<String, Object> typed = (Map<String, Object>) m;
-        return new FieldReader(typed, path(key));
+        return new FieldReader(typed, path(key), quotedIntegers);
     }
 
     ConfigException typeError(String key, String expected, Object actual) {

@@ -3,7 +3,6 @@ package io.sidecarinitializer.config;
 import io.sidecarinitializer.BuildInfo;
 import io.sidecarinitializer.yaml.KubeYaml;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -74,7 +73,7 @@ public final class InjectConfigParser {
 
     private static Policy parsePolicy(String text) {
         for (Policy p : Policy.values()) {
-            if (p.yamlName().equals(text.toLowerCase(Locale.ROOT))) {
+            if (p.yamlName().equals(text)) {
                 return p;
             }
         }

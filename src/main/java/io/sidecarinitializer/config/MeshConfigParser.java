@@ -20,7 +20,7 @@ public final class MeshConfigParser {
         }
         @SuppressWarnings("unchecked")
         Map<String, Object> map = doc == null ? Map.of() : (Map<String, Object>) doc;
-        FieldReader top = new FieldReader(map, "");
+        FieldReader top = new FieldReader(map, "", true); // Istio reads mesh config as proto JSON: "15010" is a number
         FieldReader d = top.child("defaultConfig");
         String authPolicy = d.nonEmptyString("controlPlaneAuthPolicy", "NONE");
         if (!authPolicy.equals("NONE") && !authPolicy.equals("MUTUAL_TLS")) {

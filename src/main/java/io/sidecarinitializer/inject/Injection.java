@@ -52,6 +52,9 @@ public final class Injection {
         appendAll(spec, "containers", containers, substitute);
         appendAll(spec, "volumes", volumes, substitute);
         annotate(template);
+        if (workload.kind() == WorkloadKind.CRON_JOB) {
+            annotate(workload.jobTemplate()); // as Istio 0.3 does, so the Jobs a CronJob makes carry it too
+        }
         if (!workload.kind().templatePath().isEmpty()) {
             annotate(workload.root());
         }
@@ -66,6 +69,9 @@ public final class Injection {
         appendOps(ops, base + "/spec/containers", spec.get("containers"), containers);
         appendOps(ops, base + "/spec/volumes", spec.get("volumes"), volumes);
         annotateOps(ops, base, workload.template());
+        if (workload.kind() == WorkloadKind.CRON_JOB) {
+            annotateOps(ops, "/spec/jobTemplate", workload.jobTemplate());
+        }
         if (!workload.kind().templatePath().isEmpty()) {
             annotateOps(ops, "", workload.root());
         }

@@ -36,7 +36,7 @@ public final class InjectionDecision {
             return wanted;
         }
         // The remaining rules veto an injection the policy asked for.
-        if (Boolean.TRUE.equals(workload.podSpec().get("hostNetwork"))) {
+        if (workload.hostNetwork()) {
             return Reason.HOST_NETWORK;
         }
         if (isInjected(workload)) {
@@ -66,8 +66,8 @@ public final class InjectionDecision {
     }
 
     private static boolean saysYes(Object value) {
-        // YAML may hand us a Boolean for an unquoted `true`/`yes`/`on`.
-        String text = value == null ? "" : String.valueOf(value).trim().toLowerCase(Locale.ROOT);
+        // YAML may hand us a Boolean for an unquoted `true`/`yes`/`on`; a padded " true " is "any other value".
+        String text = value == null ? "" : String.valueOf(value).toLowerCase(Locale.ROOT);
         return YES.contains(text);
     }
 

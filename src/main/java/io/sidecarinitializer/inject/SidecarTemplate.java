@@ -34,6 +34,10 @@ public final class SidecarTemplate {
         }
         List<Map<String, Object>> containers = List.of(proxyContainer(workload));
         List<Map<String, Object>> volumes = List.of(envoyVolume(), certsVolume(workload));
+        if (workload.podSpecList("containers").isEmpty()) {
+            String field = workload.field("spec.containers");
+            throw new InjectionException(field, workload.displayName() + ": " + field + " must list at least one container");
+        }
         refuseTaken(workload, "initContainers", inits);
         refuseTaken(workload, "containers", containers);
         refuseTaken(workload, "volumes", volumes);
@@ -44,7 +48,7 @@ public final class SidecarTemplate {
         for (Map<String, Object> existing : workload.podSpecList(list)) {
             for (Map<String, Object> item : added) {
                 if (item.get("name").equals(existing.get("name"))) {
-                    throw new InjectionException(workload.displayName() + ": " + workload.field("spec." + list)
+                    throw new InjectionException(workload.field("spec." + list), workload.displayName() + ": " + workload.field("spec." + list)
                             + " already has an entry named '" + item.get("name") + "', which the sidecar needs");
                 }
             }

@@ -49,11 +49,13 @@ public final class Workload {
         return "";
     }
 
+    /** The namespace, or the default when the object names none; one that is not a string is an error, not the default. */
     public String namespace() {
-        if (root.get("metadata") instanceof Map<?, ?> meta && meta.get("namespace") instanceof String ns && !ns.isEmpty()) {
-            return ns;
+        Object ns = root.get("metadata") instanceof Map<?, ?> meta ? meta.get("namespace") : null;
+        if (ns != null && !(ns instanceof String)) {
+            throw new InjectionException("metadata.namespace", displayName() + ": metadata.namespace must be a string, got " + describe(ns));
         }
-        return defaultNamespace;
+        return ns == null || ((String) ns).isEmpty() ? defaultNamespace : (String) ns;
     }
 
     /** {@code deployment/hello}, as kubectl names objects. */
@@ -78,11 +80,16 @@ public final class Workload {
             path.append(path.isEmpty() ? "" : ".").append(key);
             Map<String, Object> next = mapAt(at, key, path.toString());
             if (next == null) {
-                throw new InjectionException(displayName() + ": " + path + " is missing");
+                throw new InjectionException(path.toString(), displayName() + ": " + path + " is missing");
             }
             at = next;
         }
         return at;
+    }
+
+    /** A CronJob's {@code spec.jobTemplate}, which exists once {@link #template()} has been found. */
+    public Map<String, Object> jobTemplate() {
+        return mapAt(mapAt(root, "spec", "spec"), "jobTemplate", "spec.jobTemplate");
     }
 
     /** Dotted path of the pod template, for messages; empty for a Pod. */
@@ -104,7 +111,7 @@ public final class Workload {
     public Map<String, Object> podSpec() {
         Map<String, Object> spec = mapAt(template(), "spec", field("spec"));
         if (spec == null) {
-            throw new InjectionException(displayName() + ": " + field("spec") + " is missing");
+            throw new InjectionException(field("spec"), displayName() + ": " + field("spec") + " is missing");
         }
         return spec;
     }
@@ -116,18 +123,39 @@ public final class Workload {
             return List.of();
         }
         if (!(v instanceof List<?> list)) {
-            throw new InjectionException(displayName() + ": " + field("spec." + key) + " must be a list");
+            throw new InjectionException(field("spec." + key), displayName() + ": " + field("spec." + key) + " must be a list, got " + describe(v));
         }
         List<Map<String, Object>> items = new ArrayList<>(list.size());
         for (int i = 0; i < list.size(); i++) {
             if (!(list.get(i) instanceof Map<?, ?> m)) {
-                throw new InjectionException(displayName() + ": " + field("spec." + key) + "[" + i + "] must be a mapping");
+                String at = field("spec." + key) + "[" + i + "]";
+                throw new InjectionException(at, displayName() + ": " + at + " must be a mapping, got " + describe(list.get(i)));
             }
             @SuppressWarnings("unchecked")
             Map<String, Object> item = (Map<String, Object>) m;
             items.add(item);
         }
         return items;
+    }
+
+    /** The pod spec's {@code hostNetwork}; a value kubectl would refuse, such as the string "true", is an error. */
+    public boolean hostNetwork() {
+        Object v = podSpec().get("hostNetwork");
+        if (v == null || v instanceof Boolean) {
+            return Boolean.TRUE.equals(v);
+        }
+        throw new InjectionException(field("spec.hostNetwork"), displayName() + ": " + field("spec.hostNetwork") + " must be true or false, got " + describe(v));
+    }
+
+    /** The value as a message shows it: strings quoted, so {@code "true"} and {@code true} read differently. */
+    static String describe(Object v) {
+        if (v instanceof Map) {
+            return "a mapping";
+        }
+        if (v instanceof List) {
+            return "a list";
+        }
+        return v instanceof String s ? "the string '" + s + "'" : String.valueOf(v);
     }
 
     /** Dotted path of a field below the pod template. */
@@ -142,7 +170,7 @@ public final class Workload {
             return null;
         }
         if (!(v instanceof Map<?, ?> m)) {
-            throw new InjectionException(displayName() + ": " + path + " must be a mapping");
+            throw new InjectionException(path, displayName() + ": " + path + " must be a mapping, got " + describe(v));
         }
         @SuppressWarnings("unchecked")
         Map<String, Object> typed = (Map<String, Object>) m;

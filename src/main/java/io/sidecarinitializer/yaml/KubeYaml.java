@@ -8,31 +8,49 @@ import java.util.Map;
 import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.composer.Composer;
+import org.yaml.snakeyaml.constructor.AbstractConstruct;
+import org.yaml.snakeyaml.constructor.Construct;
+import org.yaml.snakeyaml.constructor.ConstructorException;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
 import org.yaml.snakeyaml.nodes.NodeId;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
 import org.yaml.snakeyaml.nodes.Tag;
+import org.yaml.snakeyaml.parser.ParserImpl;
 import org.yaml.snakeyaml.reader.StreamReader;
 import org.yaml.snakeyaml.representer.Represent;
 import org.yaml.snakeyaml.representer.Representer;
 import org.yaml.snakeyaml.resolver.Resolver;
 
 /**
- * SnakeYAML set up the way Kubernetes manifests need: mappings keep their key order, duplicate keys are
- * errors, dates stay strings (kubectl does not turn {@code 2017-01-01} into a timestamp), and output is
- * block style with kubectl's list indentation. Instances are not thread-safe; make one per thread.
+ * SnakeYAML set up the way Kubernetes manifests need: scalars mean what they mean to kubectl (Go's yaml.v2, see
+ * {@link GoYamlScalars}), mappings keep their key order, duplicate keys are errors, and output is block style with
+ * kubectl's list indentation, quoting every string that a YAML 1.1 reader would take for something else.
+ * Instances are not thread-safe; make one per thread.
  */
 public final class KubeYaml {
-    private static final int MAX_DOCUMENT_CODE_POINTS = 256 * 1024 * 1024;
+    private static final int MAX_DOCUMENT_CODE_POINTS = Integer.MAX_VALUE;
+    /** yaml.v2, which kubectl reads with, stops at 10000 levels of indentation or flow nesting. */
+    public static final int MAX_NESTING_DEPTH = 10_000;
 
-    private final Yaml yaml;
-    /** Writes with the standard resolver so a timestamp-like string is quoted and stays a string for YAML 1.1 readers. */
+    private final LoaderOptions loading;
+    private final Resolver resolver = new GoResolver();
+    private final GoConstructor constructor;
     private final Yaml dumper;
 
     public KubeYaml() {
-        LoaderOptions loading = new LoaderOptions();
+        loading = new LoaderOptions();
         loading.setAllowDuplicateKeys(false);
         loading.setCodePointLimit(MAX_DOCUMENT_CODE_POINTS);
         loading.setMaxAliasesForCollections(100);
+        loading.setNestingDepthLimit(MAX_NESTING_DEPTH);
+        constructor = new GoConstructor(loading);
+        constructor.setAllowDuplicateKeys(false); // the Yaml facade copies this from the options; we build the pipeline ourselves
         DumperOptions dumping = new DumperOptions();
         dumping.setDefaultFlowStyle(DumperOptions.FlowStyle.BLOCK);
         dumping.setIndent(2);
@@ -41,22 +59,62 @@ public final class KubeYaml {
         dumping.setSplitLines(false);
         Representer representer = new FastStringRepresenter(dumping);
         representer.addClassTag(java.util.LinkedHashMap.class, Tag.MAP);
-        yaml = new Yaml(new SafeConstructor(loading), representer, dumping, loading, new NoTimestampResolver());
-        dumper = new Yaml(new SafeConstructor(loading), representer, dumping, loading, new CachingResolver());
+        dumper = new Yaml(new SafeConstructor(loading), representer, dumping, loading, new QuotingResolver());
     }
 
     /** Parses one YAML (or JSON) document; an empty document gives null. */
     public Object load(String text) {
-        return yaml.load(text);
+        constructor.setComposer(composer(text));
+        return constructor.getSingleData(Object.class);
     }
 
     /** Parses every document of a stream. */
     public List<Object> loadAll(String text) {
+        constructor.setComposer(composer(text));
         List<Object> docs = new ArrayList<>();
-        for (Object doc : yaml.loadAll(text)) {
-            docs.add(doc);
+        while (constructor.checkData()) {
+            docs.add(constructor.getData());
         }
         return docs;
+    }
+
+    /**
+     * The 0-based line of the field at a dotted path such as {@code spec.template.spec.containers[0]} in a document
+     * (YAML or JSON), for messages; where the path ends early, the line of the last part found; -1 when the text
+     * does not parse.
+     */
+    public int lineOf(String text, String path) {
+        Node node;
+        try {
+            node = composer(text).getSingleNode();
+        } catch (YAMLException e) {
+            return -1;
+        }
+        int line = node == null ? -1 : node.getStartMark().getLine();
+        for (String step : path.split("\\.|(?=\\[)")) {
+            Node next = null;
+            if (step.startsWith("[") && node instanceof SequenceNode seq) {
+                int index = Integer.parseInt(step.substring(1, step.length() - 1));
+                next = index < seq.getValue().size() ? seq.getValue().get(index) : null;
+                line = next == null ? line : next.getStartMark().getLine();
+            } else if (node instanceof MappingNode map) {
+                for (NodeTuple entry : map.getValue()) {
+                    if (entry.getKeyNode() instanceof ScalarNode key && key.getValue().equals(step)) {
+                        next = entry.getValueNode();
+                        line = key.getStartMark().getLine();
+                    }
+                }
+            }
+            if (next == null) {
+                break;
+            }
+            node = next;
+        }
+        return line;
+    }
+
+    private Composer composer(String text) {
+        return new Composer(new ParserImpl(new DocumentReader(text), loading), resolver, loading);
     }
 
     /** Writes one document, ending in a newline. */
@@ -109,7 +167,7 @@ public final class KubeYaml {
     /**
      * SnakeYAML's string representer runs a line-break regex on every string. A printable one-line string, nearly
      * every string in a manifest, ends up a STR scalar in the default style, so decide that with a scan and leave
-     * every other string to SnakeYAML.
+     * multi-line strings to SnakeYAML.
      */
     private static final class FastStringRepresenter extends Representer {
         FastStringRepresenter(DumperOptions options) {
@@ -117,10 +175,23 @@ public final class KubeYaml {
             Represent snakeYaml = representers.get(String.class);
             representers.put(String.class, data -> {
                 String value = (String) data;
-                return isOneLine(value) && StreamReader.isPrintable(value)
-                        ? representScalar(Tag.STR, value, defaultScalarStyle)
-                        : snakeYaml.representData(data);
+                if (!StreamReader.isPrintable(value) || hasUnicodeLineBreak(value)) {
+                    // SnakeYAML would write !!binary (kubectl reads base64 text) or a block scalar in which NEL, LS
+                    // and PS end lines (kubectl reads a newline): escape them instead.
+                    return representScalar(Tag.STR, value, DumperOptions.ScalarStyle.DOUBLE_QUOTED);
+                }
+                return isOneLine(value) ? representScalar(Tag.STR, value, defaultScalarStyle) : snakeYaml.representData(data);
             });
+        }
+
+        private static boolean hasUnicodeLineBreak(String value) {
+            for (int i = 0; i < value.length(); i++) {
+                char c = value.charAt(i);
+                if (c == '\u0085' || c == '\u2028' || c == '\u2029') {
+                    return true;
+                }
+            }
+            return false;
         }
 
         /** No line break as SnakeYAML's multi-line pattern counts them. */
@@ -135,23 +206,71 @@ public final class KubeYaml {
         }
     }
 
+    /** Reads plain scalars as yaml.v2 does. */
+    private static final class GoResolver extends Resolver {
+        @Override
+        protected void addImplicitResolvers() {
+            // resolve() below replaces SnakeYAML's regular expressions
+        }
+
+        @Override
+        public Tag resolve(NodeId kind, String value, boolean implicit) {
+            if (kind != NodeId.scalar || !implicit) {
+                return super.resolve(kind, value, implicit);
+            }
+            return value.equals("<<") ? Tag.MERGE : GoYamlScalars.tag(value);
+        }
+    }
+
+    /** Builds booleans, numbers and nulls with yaml.v2's values ({@code y}, {@code 0o17}, {@code .5}). */
+    private static final class GoConstructor extends SafeConstructor {
+        GoConstructor(LoaderOptions options) {
+            super(options);
+            Construct scalar = new AbstractConstruct() {
+                @Override
+                public Object construct(Node node) {
+                    String text = constructScalar((ScalarNode) node);
+                    Object value = GoYamlScalars.value(text);
+                    if (value == GoYamlScalars.STRING) {
+                        throw new ConstructorException(null, null, "'" + text + "' is not a valid " + node.getTag(), node.getStartMark()) { };
+                    }
+                    return value;
+                }
+            };
+            yamlConstructors.put(Tag.BOOL, scalar);
+            yamlConstructors.put(Tag.INT, scalar);
+            yamlConstructors.put(Tag.FLOAT, scalar);
+            // "<<" merges only as a key (SnakeYAML does that before constructing); as a value it is text, as in yaml.v2.
+            yamlConstructors.put(Tag.MERGE, new AbstractConstruct() {
+                @Override
+                public Object construct(Node node) {
+                    return constructScalar((ScalarNode) node);
+                }
+            });
+        }
+    }
+
     /**
-     * Resolution is a pure function of the scalar, and manifests repeat scalars (keys, images, the sidecar's
-     * flags), so remember the answers instead of running SnakeYAML's regular expressions on every one.
+     * Writes plain only what reads back as a string both for yaml.v2 (kubectl) and for other YAML 1.1 readers, so
+     * {@code "y"}, {@code "0o17"} and {@code "2017-10-10"} come out quoted; answers are remembered since
+     * manifests repeat their scalars.
      */
-    private static class CachingResolver extends Resolver {
+    private static final class QuotingResolver extends Resolver {
         private static final int MAX_CACHED_LENGTH = 128;
         private static final int MAX_CACHED = 8192;
         private final Map<String, Tag> implicitTags = new HashMap<>();
 
         @Override
         public Tag resolve(NodeId kind, String value, boolean implicit) {
-            if (kind != NodeId.scalar || !implicit || value.length() > MAX_CACHED_LENGTH) {
+            if (kind != NodeId.scalar || !implicit) {
                 return super.resolve(kind, value, implicit);
+            }
+            if (value.length() > MAX_CACHED_LENGTH) {
+                return tag(value);
             }
             Tag tag = implicitTags.get(value);
             if (tag == null) {
-                tag = super.resolve(kind, value, true);
+                tag = tag(value);
                 if (implicitTags.size() >= MAX_CACHED) {
                     implicitTags.clear();
                 }
@@ -159,18 +278,10 @@ public final class KubeYaml {
             }
             return tag;
         }
-    }
 
-    /** YAML 1.1 resolution as kubectl does it, minus timestamps. */
-    private static final class NoTimestampResolver extends CachingResolver {
-        @Override
-        protected void addImplicitResolvers() {
-            addImplicitResolver(Tag.BOOL, BOOL, "yYnNtTfFoO");
-            addImplicitResolver(Tag.INT, INT, "-+0123456789");
-            addImplicitResolver(Tag.FLOAT, FLOAT, "-+0123456789.");
-            addImplicitResolver(Tag.MERGE, MERGE, "<");
-            addImplicitResolver(Tag.NULL, NULL, "~nN\0");
-            addImplicitResolver(Tag.NULL, EMPTY, null);
+        private Tag tag(String value) {
+            Tag go = GoYamlScalars.tag(value);
+            return go.equals(Tag.STR) ? super.resolve(NodeId.scalar, value, true) : go;
         }
     }
 }

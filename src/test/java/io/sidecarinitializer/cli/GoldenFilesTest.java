@@ -244,8 +244,9 @@ public class GoldenFilesTest {
         Object copy = JSON.readValue(JSON.writeValueAsString(object), Object.class);
         int[] statuses = {0};
         strip(copy, added, status, statuses);
-        assertThat(statuses[0]).as("status annotations (workload and pod template)").isEqualTo(
-                ((Map<?, ?>) object).get("kind").equals("Pod") ? 1 : 2);
+        Object kind = ((Map<?, ?>) object).get("kind");
+        assertThat(statuses[0]).as("status annotations (workload, CronJob's job template, pod template)").isEqualTo(
+                kind.equals("Pod") ? 1 : kind.equals("CronJob") ? 3 : 2);
         return new KubeYaml().load(new KubeYaml().dump(copy));
     }
 

@@ -22,7 +22,7 @@ import picocli.CommandLine;
 
 /** SPEC §6 through the real command line: inputs, outputs, summary lines, flags, config files and bad input. */
 class KubeInjectCommandTest {
-    private static final String HELLO = """
+    static final String HELLO = """
             apiVersion: apps/v1
             kind: Deployment
             metadata:
@@ -475,19 +475,6 @@ class KubeInjectCommandTest {
 
             assertThat(run.exitCode()).isEqualTo(1);
             assertThat(run.err()).contains("broken.json").contains("line 3").contains("JSON");
-        }
-
-        @Test
-        void aSecondJsonValueIsAnErrorRatherThanSilentlyDropped() throws IOException {
-            String deployment = "{\"apiVersion\": \"apps/v1\", \"kind\": \"Deployment\", \"metadata\": {\"name\": \"a\"},"
-                    + " \"spec\": {\"template\": {\"spec\": {\"containers\": [{\"name\": \"a\", \"image\": \"nginx\"}]}}}}\n";
-            Path in = file("two.json", deployment + "{\"apiVersion\": \"v1\", \"kind\": \"Service\", \"metadata\": {\"name\": \"b\"}}\n");
-
-            KubeInjectRun run = KubeInjectRun.run("kube-inject", "-f", in.toString());
-
-            assertThat(run.exitCode()).isEqualTo(1);
-            assertThat(run.err()).contains("two.json").contains("line 2");
-            assertThat(run.out()).isEmpty();
         }
 
         @Test

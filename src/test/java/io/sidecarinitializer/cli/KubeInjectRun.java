@@ -11,18 +11,22 @@ import picocli.CommandLine;
  * Runs the real command line ({@link Main} with its subcommands) in-process, with kube-inject's stdin,
  * stdout and stderr in memory, so tests see exactly what a user would.
  */
-record KubeInjectRun(int exitCode, String out, String err) {
+record KubeInjectRun(int exitCode, String out, String err, byte[] outBytes) {
 
     static KubeInjectRun run(String... args) {
         return withStdin("", args);
     }
 
     static KubeInjectRun withStdin(String stdin, String... args) {
+        return withStdin(stdin.getBytes(StandardCharsets.UTF_8), args);
+    }
+
+    static KubeInjectRun withStdin(byte[] stdin, String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         PrintStream outStream = new PrintStream(out, true, StandardCharsets.UTF_8);
         PrintStream errStream = new PrintStream(err, true, StandardCharsets.UTF_8);
-        ByteArrayInputStream in = new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8));
+        ByteArrayInputStream in = new ByteArrayInputStream(stdin);
         CommandLine.IFactory factory = new CommandLine.IFactory() {
             @Override
             public <K> K create(Class<K> cls) throws Exception {
@@ -38,7 +42,7 @@ record KubeInjectRun(int exitCode, String out, String err) {
         int exit = commandLine.execute(args);
         outStream.flush();
         errStream.flush();
-        return new KubeInjectRun(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        return new KubeInjectRun(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8), out.toByteArray());
     }
 
     /** Runs kube-inject and fails, showing stderr, unless it exits 0. */

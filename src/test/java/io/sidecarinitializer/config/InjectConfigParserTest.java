@@ -106,9 +106,17 @@ class InjectConfigParserTest {
     }
 
     @ParameterizedTest(name = "policy: {0}")
-    @CsvSource({"enabled, ENABLED", "disabled, DISABLED", "off, OFF", "'\"off\"', OFF", "Enabled, ENABLED", "OFF, OFF"})
+    @CsvSource({"enabled, ENABLED", "disabled, DISABLED", "off, OFF", "'\"off\"', OFF", "OFF, OFF", "Off, OFF"})
     void readsEveryPolicyIncludingAnUnquotedOff(String yaml, Policy expected) {
         assertThat(InjectConfigParser.parse("policy: " + yaml).policy()).isEqualTo(expected);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"policy: Enabled", "policy: DISABLED", "policy: '\"Off\"'", "namespaces: [null]", "namespaces: [shop, ~]",
+        "excludeNamespaces: [null]", "params: {sidecarProxyUID: '1337'}", "params: {verbosity: '2'}"})
+    void refusesValuesOfTheWrongTypeOrSpelling(String yaml) {
+        assertThatThrownBy(() -> InjectConfigParser.parse(yaml)).isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith(yaml.substring(0, yaml.indexOf(':')));
     }
 
     @Test

@@ -2,6 +2,8 @@ package io.sidecarinitializer.yaml;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -62,21 +64,29 @@ class YamlDocumentsTest {
         }
     }
 
+    private static List<Object> view(RawDocument d) {
+        return List.of(d.number(), d.firstLine(), d.separator(), d.body());
+    }
+
+    private static List<Object> doc(int number, int firstLine, String separator, String body) {
+        return List.of(number, firstLine, separator, body);
+    }
+
     @Test
     void splitsAtSeparatorLinesAndRemembersThem() {
         List<RawDocument> docs = YamlDocuments.split("# intro\na: 1\n--- # the second\nb: 2\n\n---\nc: 3\n");
 
         assertThat(docs).hasSize(3);
-        assertThat(docs.get(0)).isEqualTo(new RawDocument(1, 1, "", "# intro\na: 1\n"));
-        assertThat(docs.get(1)).isEqualTo(new RawDocument(2, 4, "--- # the second\n", "b: 2\n\n"));
-        assertThat(docs.get(2)).isEqualTo(new RawDocument(3, 7, "---\n", "c: 3\n"));
+        assertThat(view(docs.get(0))).isEqualTo(doc(1, 1, "", "# intro\na: 1\n"));
+        assertThat(view(docs.get(1))).isEqualTo(doc(2, 4, "--- # the second\n", "b: 2\n\n"));
+        assertThat(view(docs.get(2))).isEqualTo(doc(3, 7, "---\n", "c: 3\n"));
     }
 
     @Test
     void aLeadingSeparatorOpensTheFirstDocument() {
         List<RawDocument> docs = YamlDocuments.split("---\na: 1\n");
 
-        assertThat(docs).containsExactly(new RawDocument(1, 2, "---\n", "a: 1\n"));
+        assertThat(docs).extracting(YamlDocumentsTest::view).containsExactly(doc(1, 2, "---\n", "a: 1\n"));
     }
 
     @Test
@@ -92,9 +102,9 @@ class YamlDocumentsTest {
     void crlfSeparatorsSplitTooAndKeepTheirLineEndings() {
         List<RawDocument> docs = YamlDocuments.split("a: 1\r\n---\r\nb: 2\r\n");
 
-        assertThat(docs).containsExactly(
-                new RawDocument(1, 1, "", "a: 1\r\n"),
-                new RawDocument(2, 3, "---\r\n", "b: 2\r\n"));
+        assertThat(docs).extracting(YamlDocumentsTest::view).containsExactly(
+                doc(1, 1, "", "a: 1\r\n"),
+                doc(2, 3, "---\r\n", "b: 2\r\n"));
     }
 
     @Test
@@ -106,10 +116,10 @@ class YamlDocumentsTest {
 
     @Test
     void blankMeansOnlyWhitespaceCommentsAndEndMarkers() {
-        assertThat(new RawDocument(1, 1, "", "\n  \n# c\n...\n").isBlank()).isTrue();
-        assertThat(new RawDocument(1, 1, "---\n", "").isBlank()).isTrue();
-        assertThat(new RawDocument(1, 1, "", "# c\na: 1\n").isBlank()).isFalse();
-        assertThat(new RawDocument(1, 1, "", "\r\n# c\r\n").isBlank()).isTrue();
+        assertThat(YamlDocuments.split("\n  \n# c\n...\n").get(0).isBlank()).isTrue();
+        assertThat(YamlDocuments.split("---\n").get(0).isBlank()).isTrue();
+        assertThat(YamlDocuments.split("# c\na: 1\n").get(0).isBlank()).isFalse();
+        assertThat(YamlDocuments.split("\r\n# c\r\n").get(0).isBlank()).isTrue();
     }
 
     @Test
@@ -120,5 +130,24 @@ class YamlDocumentsTest {
         List<Object> parsed = YamlDocuments.split(stream).stream().filter(d -> !d.isBlank()).map(d -> yaml.load(d.body())).toList();
 
         assertThat(parsed).hasSize(2).allSatisfy(p -> assertThat(p).isInstanceOf(Map.class));
+    }
+
+    @Test
+    void keepsBytesThatAreNotUtf8AndSaysOnWhichLineTheyAre() {
+        byte[] latin1 = "a: 1\n---\nb: caf\u00e9\n".getBytes(StandardCharsets.ISO_8859_1);
+
+        List<RawDocument> docs = YamlDocuments.split(latin1);
+
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        docs.forEach(d -> d.writeTo(out));
+        assertThat(out.toByteArray()).isEqualTo(latin1);
+        assertThat(docs.get(0).firstNonUtf8Line()).isZero();
+        assertThat(docs.get(1).firstNonUtf8Line()).isEqualTo(3);
+    }
+
+    @Test
+    void aByteOrderMarkAloneIsBlank() {
+        assertThat(YamlDocuments.split("\uFEFF\n# c\n").get(0).isBlank()).isTrue();
+        assertThat(YamlDocuments.split("\uFEFFa: 1\n").get(0).isBlank()).isFalse();
     }
 }
