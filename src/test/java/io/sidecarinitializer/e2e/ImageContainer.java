@@ -53,6 +53,12 @@ final class ImageContainer implements AutoCloseable {
      * {@code --http-port} on a free port: host network shares the port space with everything else on the machine.
      */
     static ImageContainer start(ContainerImage image, KubeEnvironment env, Manifests manifests, String label, List<String> args) {
+        return start(image, env, manifests, label, List.of(), args);
+    }
+
+    /** The same, with more {@code podman run} options, e.g. {@code -v DIR:/certs:ro} for a webhook's serving certificate. */
+    static ImageContainer start(ContainerImage image, KubeEnvironment env, Manifests manifests, String label,
+            List<String> moreOptions, List<String> args) {
         int port = ControllerProcess.freePort();
         String name = "sidecar-e2e-" + label.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-") + "-"
                 + Long.toString(ThreadLocalRandom.current().nextLong(36L * 36 * 36 * 36), 36);
@@ -66,6 +72,7 @@ final class ImageContainer implements AutoCloseable {
         for (Map.Entry<String, String> e : manifests.controllerEnv().entrySet()) {
             options.addAll(List.of("-e", e.getKey() + "=" + e.getValue()));
         }
+        options.addAll(moreOptions);
         List<String> imageArgs = new ArrayList<>(args);
         imageArgs.add("--http-port=" + port);
         CommandResult started = image.run(options, imageArgs);

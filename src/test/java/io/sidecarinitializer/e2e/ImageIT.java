@@ -43,6 +43,8 @@ class ImageIT {
         List<String> args = new ArrayList<>(List.of("controller"));
         args.addAll(manifests.controllerArgs());
         args.add("--identity=e2e-image");
+        // Its own Lease: another class's controller, stopped a moment ago, may still hold the default one.
+        args.add("--lease-name=e2e-image");
         controller = ImageContainer.start(image, env, manifests, "ImageIT-controller", args).awaitReady(READY);
     }
 
