@@ -114,7 +114,7 @@ ensure_base() {
     exec 9>"${CACHE}/build.lock"
     flock 9
     if [[ ! -s "${tar}" ]]; then
-      log "base ${name}: mmdebstrap ${SUITE} with ${packages} (1-3 minutes)"
+      log "base ${name}: mmdebstrap ${SUITE} with ${packages} (minutes)"
       local t0=${SECONDS} tmp="${tar}.tmp.$$"
       trap 'rm -f "${tmp}"' EXIT
       trap 'exit 1' INT TERM
@@ -128,7 +128,7 @@ ensure_base() {
     fi
     if ! podman_cmd image exists "${ref}"; then
       log "base ${name}: podman import ${tar}"
-      podman_cmd import --change "ENV ${PATH_ENV}" "${tar}" "${ref}" >/dev/null 9>&-
+      podman_cmd import -q --change "ENV ${PATH_ENV}" "${tar}" "${ref}" >/dev/null 9>&-
     fi
   ) || exit 1
   echo "${ref}"
