@@ -6,7 +6,8 @@
 #
 # Needs target/sidecar-initializer.jar, the image (`bash src/test/image/build-image.sh build` writes
 # target/image/image.env), kubectl and curl. Each repetition starts three variants, in an order that rotates,
-# and times from the start command to the first 200 from /readyz (polled every 20 ms), then reads the RSS 5 s later:
+# and times from the start command to the first 200 from /readyz (polled every 20 ms), with the JVM's CPU time
+# (user + system) by then, which a loaded machine distorts less; then reads the RSS 5 s later:
 #   image        the image as manifests/base/deployment.yaml runs it: podman run on host network, read-only
 #                root filesystem, the memory limit, the ServiceAccount mount, the Deployment's environment;
 #   image-nocds  the same with -Xshare:off: what the class-data sharing archive saves;
@@ -18,7 +19,7 @@ set -euo pipefail
 
 REPS=${1:-5}
 HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(cd "$HERE/../.." && pwd)
+ROOT=$(cd "$HERE/../../.." && pwd)
 JAR="$ROOT/target/sidecar-initializer.jar"
 DEPLOYMENT="$ROOT/manifests/base/deployment.yaml"
 BUILD="$HERE/build-image.sh"
@@ -55,6 +56,8 @@ cp "$KUBECONFIG" "$DIR/sa.kubeconfig"
 kubectl --kubeconfig="$DIR/sa.kubeconfig" config set-credentials admin --token="$SIDECAR_KUBE_SA_TOKEN" >/dev/null
 
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+# CPU time of a process so far, in ms (utime + stime, fields 14 and 15 after the parenthesised name).
+cpu_ms() { sed 's/.*) //' "/proc/$1/stat" | awk -v hz="$(getconf CLK_TCK)" '{ printf "%d", ($12 + $13) * 1000 / hz }'; }
 rss_mib() { awk '/^VmRSS:/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; }
 
 # start VARIANT N PORT: starts it; sets PID (the JVM's pid on this host) and RUNNING (a container name, if any).
@@ -99,7 +102,7 @@ echo "image $IMAGE; outside: $(java -version 2>&1 | head -1)"
 echo "memory limit the JVM in the image sees: $(bash "$BUILD" run --rm --memory="${LIMIT}m" --entrypoint java "$IMAGE" \
     -XshowSettings:system -version 2>&1 | sed -n 's/^ *Memory Limit: *//p')"
 VARIANTS=(image image-nocds jar)
-declare -A READY RSS
+declare -A READY CPU RSS
 for ((n = 1; n <= REPS; n++)); do
     for ((k = 0; k < ${#VARIANTS[@]}; k++)); do
         v=${VARIANTS[$(((k + n) % ${#VARIANTS[@]}))]}
@@ -112,16 +115,19 @@ for ((n = 1; n <= REPS; n++)); do
             sleep 0.02
         done
         ms=$(($(now_ms) - t0))
+        cpu=$(cpu_ms "$PID")
         sleep 5
         rss=$(rss_mib "$PID")
         stop
         READY[$v]="${READY[$v]:-} $ms"
+        CPU[$v]="${CPU[$v]:-} $cpu"
         RSS[$v]="${RSS[$v]:-} $rss"
-        printf 'run %d %-12s ready in %5d ms, RSS %4d MiB\n' "$n" "$v" "$ms" "$rss"
+        printf 'run %d %-12s ready in %5d ms (CPU %5d ms), RSS %4d MiB\n' "$n" "$v" "$ms" "$cpu" "$rss"
     done
 done
 median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
-echo "median of $REPS (start-to-ready ms, RSS MiB 5 s after ready):"
+echo "median of $REPS: start-to-ready, the JVM's CPU time by then, RSS 5 s after ready"
 for v in "${VARIANTS[@]}"; do
-    printf '  %-12s %5d ms  %4d MiB   (all: %s)\n' "$v" "$(median <<<"${READY[$v]}")" "$(median <<<"${RSS[$v]}")" "${READY[$v]# }"
+    printf '  %-12s %5d ms  CPU %5d ms  %4d MiB   (ready: %s; CPU: %s)\n' "$v" "$(median <<<"${READY[$v]}")" \
+        "$(median <<<"${CPU[$v]}")" "$(median <<<"${RSS[$v]}")" "${READY[$v]# }" "${CPU[$v]# }"
 done
