@@ -6,8 +6,8 @@
 #   build-image.sh podman ARGS...    podman with the global flags this machine needs (runtime, cgroup manager)
 #   build-image.sh run ARGS...       `podman run` with those flags and ulimits this machine allows
 #
-# Exit status 3 means "cannot build images here" (podman, runc or mmdebstrap missing and not installable): the
-# first line on stderr says why. Any other non-zero status is a failure.
+# Exit status 3 means "cannot build images here" (podman, runc or mmdebstrap missing and not installable, or not
+# root and no passwordless sudo): the last line on stderr says why. Any other non-zero status is a failure.
 #
 # What `build` does (root or passwordless sudo for apt-get and podman):
 #   * apt-get installs podman, runc and mmdebstrap if any is missing (after one apt-get update);
@@ -47,7 +47,7 @@ OUT="${ROOT}/target/image"
 
 log() { printf '[build-image %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
-unavailable() { printf 'image tests need podman, runc and mmdebstrap: %s\n' "$*" >&2; exit 3; }
+unavailable() { printf 'cannot build images here (needs podman, runc and mmdebstrap, run as root): %s\n' "$*" >&2; exit 3; }
 
 usage() {
   sed -n '2,9p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2

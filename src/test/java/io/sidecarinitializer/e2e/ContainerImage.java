@@ -34,7 +34,9 @@ record ContainerImage(Path projectDir, String ref, long sizeBytes, long buildSec
         }
         int exit = KubeEnvironment.streamedExit(projectDir, log, BUILD_TIMEOUT, "bash", script(projectDir).toString(), "build", tag);
         if (exit == UNAVAILABLE) {
-            throw new TestAbortedException("skipping the image tests: " + KubeEnvironment.tail(log).strip());
+            // The script's last line says why.
+            throw new TestAbortedException("skipping the image tests: " + KubeEnvironment.tail(log).strip().lines()
+                    .reduce((first, second) -> second).orElse("build-image.sh exited " + UNAVAILABLE));
         }
         if (exit != 0) {
             throw new IllegalStateException("building the image failed (exit " + exit + "); see " + log + " and target/image/build.log\n"
