@@ -2,9 +2,6 @@ package io.sidecarinitializer.e2e;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,11 +24,10 @@ import java.util.stream.Stream;
  */
 final class ImageContainer implements AutoCloseable {
     static final String SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     private final ContainerImage image;
     private final String name;
-    private final int httpPort;
+    private final HttpProbe probe;
     private final Path serviceAccountDir;
     private final Path log;
     private final Thread shutdownHook;
@@ -40,7 +36,7 @@ final class ImageContainer implements AutoCloseable {
     private ImageContainer(ContainerImage image, String name, int httpPort, Path serviceAccountDir, Path log) {
         this.image = image;
         this.name = name;
-        this.httpPort = httpPort;
+        this.probe = new HttpProbe(httpPort);
         this.serviceAccountDir = serviceAccountDir;
         this.log = log;
         // A killed test JVM must not leave a controller patching the next run's workloads.
@@ -118,16 +114,12 @@ final class ImageContainer implements AutoCloseable {
 
     /** Polls /readyz until it answers 200; fails at once, with the log, if the container stops. */
     ImageContainer awaitReady(Duration timeout) {
-        Poll.until("/readyz of container " + name + " to answer 200", timeout, () -> {
-            assertRunning();
-            return readyz().statusCode() == 200;
-        });
+        probe.awaitReady("container " + name, timeout, this::assertRunning);
         return this;
     }
 
     HttpResponse<String> readyz() throws IOException, InterruptedException {
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/readyz"))
-                .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+        return probe.get("/readyz");
     }
 
     void assertRunning() {
