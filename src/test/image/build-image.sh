@@ -27,15 +27,18 @@ set -euo pipefail
 shopt -s inherit_errexit # a failure inside $(...) fails the caller too
 
 # Bump when how a base is made changes in a way its key does not capture: every cached base is then rebuilt.
-readonly BASE_RECIPE="base-r1"
+readonly BASE_RECIPE="base-r2"
 readonly SUITE="${SIDECAR_IMAGE_SUITE:-bookworm}"
 readonly MIRROR="${SIDECAR_IMAGE_MIRROR:-http://deb.debian.org/debian}"
 readonly SECURITY_MIRROR="${SIDECAR_IMAGE_SECURITY_MIRROR:-http://deb.debian.org/debian-security}"
 readonly BUILD_PACKAGES="openjdk-17-jdk-headless maven"
 readonly RUNTIME_PACKAGES="openjdk-17-jre-headless"
-# Docs are dead weight in an image. (Not man pages: the JRE's postinst links its man page into man1.)
-readonly -a MMDEBSTRAP_OPTIONS=(--variant=minbase --format=tar
-  "--dpkgopt=path-exclude=/usr/share/doc/*" "--dpkgopt=path-exclude=/usr/share/info/*")
+# Docs and translations are dead weight in an image (not man pages: the JRE's postinst links its man page into
+# man1). mmdebstrap's merged-usr hook makes the merged /usr itself; without it, bookworm pulls in the usrmerge
+# package and 45 MB of Perl.
+readonly -a MMDEBSTRAP_OPTIONS=(--variant=minbase --format=tar --hook-dir=/usr/share/mmdebstrap/hooks/merged-usr
+  "--dpkgopt=path-exclude=/usr/share/doc/*" "--dpkgopt=path-exclude=/usr/share/info/*"
+  "--dpkgopt=path-exclude=/usr/share/locale/*")
 # crun (podman's default) refuses this machine's hybrid cgroups; podman's default ulimits exceed the hard limits.
 readonly -a PODMAN_GLOBAL=(--runtime runc --cgroup-manager=cgroupfs)
 readonly -a ULIMITS=(--ulimit nofile=1024:1024 --ulimit nproc=1024:1024)
@@ -124,6 +127,8 @@ ensure_base() {
         || { tail -n 30 "${CACHE}/${name}-${key}.log" >&2; die "mmdebstrap failed for base ${name}"; }
       mv -f "${tmp}" "${tar}" # complete tars only
       trap - EXIT
+      # Another key's tar of this base is stale: its recipe or packages changed.
+      find "${CACHE}" -maxdepth 1 -name "${name}-*" ! -name "${name}-${key}.*" -delete
       log "base ${name}: made $(du -m "${tar}" | cut -f1) MB in $((SECONDS - t0)) s"
     fi
     if ! podman_cmd image exists "${ref}"; then
