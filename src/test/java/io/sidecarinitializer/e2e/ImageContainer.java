@@ -73,6 +73,7 @@ final class ImageContainer implements AutoCloseable {
         imageArgs.add("--http-port=" + port);
         CommandResult started = image.run(options, imageArgs);
         if (!started.ok()) {
+            image.podman("rm", "-f", name); // a container created but not started
             delete(serviceAccount);
             throw new AssertionError("cannot start the image: " + started.describe());
         }
