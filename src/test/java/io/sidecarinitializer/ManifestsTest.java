@@ -206,6 +206,19 @@ class ManifestsTest {
                 .findFirst().orElseThrow(() -> new AssertionError("no " + kind));
     }
 
+    @Test
+    void theManifestsRunTheImageAndTagTheBuildMakes() throws IOException {
+        Map<String, Object> deploy = (Map<String, Object>) yaml.load(Files.readString(Path.of("manifests/base/deployment.yaml")));
+        Map<String, Object> kustomization = (Map<String, Object>) yaml.load(Files.readString(Path.of("manifests/base/kustomization.yaml")));
+        Map<String, Object> container = (Map<String, Object>) ((List<Object>) at(deploy, "spec", "template", "spec").get("containers")).get(0);
+
+        assertThat(container).containsEntry("image", "sidecar-initializer");
+        // The e2e image tests and the README build sidecar-initializer:<project version>.
+        assertThat((List<Object>) kustomization.get("images"))
+                .containsExactly(Map.of("name", "sidecar-initializer", "newTag", BuildInfo.version()));
+        assertThat(Files.readString(Path.of("README.md"))).contains("-t sidecar-initializer:" + BuildInfo.version() + " .");
+    }
+
     private static Map<String, Object> byName(List<Object> docs, String name) {
         return docs.stream().map(d -> (Map<String, Object>) d)
                 .filter(d -> name.equals(((Map<String, Object>) d.get("metadata")).get("name")))

@@ -8,9 +8,6 @@ import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -29,17 +26,16 @@ import java.util.concurrent.TimeUnit;
  */
 final class ControllerProcess implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     private final Process process;
     private final Path log;
-    private final int httpPort;
+    private final HttpProbe probe;
     private final List<String> command;
 
     private ControllerProcess(Process process, Path log, int httpPort, List<String> command) {
         this.process = process;
         this.log = log;
-        this.httpPort = httpPort;
+        this.probe = new HttpProbe(httpPort);
         this.command = command;
     }
 
@@ -93,21 +89,17 @@ final class ControllerProcess implements AutoCloseable {
 
     /** Polls /readyz until it answers 200; fails at once, with the log, if the process exits. */
     ControllerProcess awaitReady(Duration timeout) {
-        Poll.until("the controller's /readyz to answer 200 (log: " + log + ")", timeout, () -> {
-            assertAlive();
-            return readyz().statusCode() == 200;
-        });
+        probe.awaitReady("the controller (log: " + log + ")", timeout, this::assertAlive);
         return this;
     }
 
     HttpResponse<String> readyz() throws IOException, InterruptedException {
-        return get("/readyz");
+        return probe.get("/readyz");
     }
 
     /** {@code GET path} on the --http-port (probes and /metrics). */
     HttpResponse<String> get(String path) throws IOException, InterruptedException {
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path))
-                .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+        return probe.get(path);
     }
 
     /**

@@ -52,7 +52,7 @@ public final class KubeApiServerExtension implements BeforeAllCallback, AfterAll
     }
 
     /** Surefire and failsafe set basedir; an IDE usually runs in the project directory. */
-    private static Path projectDir() {
+    static Path projectDir() {
         Path dir = Path.of(System.getProperty("basedir", "")).toAbsolutePath();
         if (!Files.isRegularFile(dir.resolve("pom.xml")) || !Files.isRegularFile(dir.resolve("src/test/k8s/kube-env.sh"))) {
             throw new IllegalStateException(dir + " is not the sidecar-initializer project directory (no pom.xml and src/test/k8s/kube-env.sh)");

@@ -330,6 +330,27 @@ final class KubeEnvironment implements ExtensionContext.Store.CloseableResource 
      * why) and to target/e2e/kube-env.log; fails with the tail of the output on a non-zero exit or timeout.
      */
     private static void streamed(Path workDir, Path log, Duration timeout, String... command) {
+        int exit = streamedExit(workDir, log, timeout, command);
+        if (exit != 0) {
+            throw new IllegalStateException("`" + String.join(" ", command) + "` exited " + exit + "; see " + log + "\n" + tail(log));
+        }
+    }
+
+    /** The last lines of a log, for a failure message. */
+    static String tail(Path log) {
+        try {
+            List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size()));
+        } catch (IOException e) {
+            return "(cannot read " + log + ": " + e + ")";
+        }
+    }
+
+    /**
+     * Runs a slow build script, copying its progress lines to stdout and to {@code log}, and returns its exit status;
+     * fails with the tail of the output on a timeout.
+     */
+    static int streamedExit(Path workDir, Path log, Duration timeout, String... command) {
         try {
             ProcessBuilder pb = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true)
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
@@ -360,10 +381,7 @@ final class KubeEnvironment implements ExtensionContext.Store.CloseableResource 
                         + "\n" + String.join("\n", tail));
             }
             pump.join(5_000);
-            if (process.exitValue() != 0) {
-                throw new IllegalStateException("`" + String.join(" ", command) + "` exited " + process.exitValue()
-                        + "; see " + log + "\n" + String.join("\n", tail));
-            }
+            return process.exitValue();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot run " + String.join(" ", command), e);
         } catch (InterruptedException e) {

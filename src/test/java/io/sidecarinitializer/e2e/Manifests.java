@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -45,14 +46,38 @@ final class Manifests {
 
     /** The controller container's args in manifests/reconcile/deployment.yaml: how the cluster runs it. */
     List<String> controllerArgs() {
-        Map<String, Object> deployment = documents(dir.resolve("reconcile/deployment.yaml")).get(0);
-        List<Map<String, Object>> containers = Trees.list(deployment, "spec", "template", "spec", "containers");
         @SuppressWarnings("unchecked")
-        List<String> args = (List<String>) containers.get(0).get("args");
+        List<String> args = (List<String>) controllerContainer().get("args");
         if (args == null || args.isEmpty() || !args.get(0).equals("controller")) {
             throw new AssertionError("manifests/reconcile/deployment.yaml: expected args starting with 'controller', got " + args);
         }
         return List.copyOf(args.subList(1, args.size()));
+    }
+
+    /** The controller container's plain {@code env} values (JAVA_TOOL_OPTIONS, ...); those from fieldRefs are left out. */
+    Map<String, String> controllerEnv() {
+        Map<String, String> env = new LinkedHashMap<>();
+        for (Map<String, Object> var : Trees.list(controllerContainer(), "env")) {
+            if (var.get("value") != null) {
+                env.put(Trees.string(var, "name"), Trees.string(var, "value"));
+            }
+        }
+        return env;
+    }
+
+    /** The controller container's memory limit in MiB. */
+    int controllerMemoryLimitMiB() {
+        String limit = Trees.string(controllerContainer(), "resources", "limits", "memory");
+        if (limit == null || !limit.matches("[0-9]+Mi")) {
+            throw new AssertionError("manifests/reconcile/deployment.yaml: expected a memory limit in Mi, got " + limit);
+        }
+        return Integer.parseInt(limit.substring(0, limit.length() - 2));
+    }
+
+    private Map<String, Object> controllerContainer() {
+        Map<String, Object> deployment = documents(dir.resolve("reconcile/deployment.yaml")).get(0);
+        List<Map<String, Object>> containers = Trees.list(deployment, "spec", "template", "spec", "containers");
+        return containers.get(0);
     }
 
     /** Every file in manifests/samples, sorted. */

@@ -1,5 +1,6 @@
 package io.sidecarinitializer.e2e;
 
+import io.sidecarinitializer.testing.Trees;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -23,8 +24,8 @@ final class SidecarAdditions {
 
     /** {@code injected} without the sidecar, compared against {@code original}; a copy, unless nothing was injected. */
     static JsonNode remove(JsonNode injected, JsonNode original) {
-        String status = injected.path("metadata").path("annotations").path(Tree.STATUS_ANNOTATION).asText(null);
-        if (status == null || status.equals(original.path("metadata").path("annotations").path(Tree.STATUS_ANNOTATION).asText(null))) {
+        String status = injected.path("metadata").path("annotations").path(Trees.STATUS_ANNOTATION).asText(null);
+        if (status == null || status.equals(original.path("metadata").path("annotations").path(Trees.STATUS_ANNOTATION).asText(null))) {
             return injected;
         }
         JsonNode added;
@@ -53,8 +54,8 @@ final class SidecarAdditions {
 
     private static void removeStatus(ObjectNode root, JsonNode original, List<String> metadata) {
         List<String> annotations = concat(metadata, "annotations");
-        if (at(root, annotations) instanceof ObjectNode a && !original.at(pointer(annotations)).has(Tree.STATUS_ANNOTATION)) {
-            a.remove(Tree.STATUS_ANNOTATION);
+        if (at(root, annotations) instanceof ObjectNode a && !original.at(pointer(annotations)).has(Trees.STATUS_ANNOTATION)) {
+            a.remove(Trees.STATUS_ANNOTATION);
             restoreIfEmptied(root, original, annotations);
             restoreIfEmptied(root, original, metadata);
         }

@@ -1,5 +1,6 @@
 package io.sidecarinitializer.e2e;
 
+import io.sidecarinitializer.testing.Trees;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,7 +34,7 @@ final class YamlDocumentBytes {
     private static int count(byte[] doc) {
         String text = new String(doc, StandardCharsets.ISO_8859_1);
         int n = 0;
-        for (int i = text.indexOf(Tree.STATUS_ANNOTATION); i >= 0; i = text.indexOf(Tree.STATUS_ANNOTATION, i + 1)) {
+        for (int i = text.indexOf(Trees.STATUS_ANNOTATION); i >= 0; i = text.indexOf(Trees.STATUS_ANNOTATION, i + 1)) {
             n++;
         }
         return n;
