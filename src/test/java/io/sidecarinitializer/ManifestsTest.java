@@ -208,14 +208,19 @@ class ManifestsTest {
 
     @Test
     void theManifestsRunTheImageAndTagTheBuildMakes() throws IOException {
-        Map<String, Object> deploy = (Map<String, Object>) yaml.load(Files.readString(Path.of("manifests/base/deployment.yaml")));
-        Map<String, Object> kustomization = (Map<String, Object>) yaml.load(Files.readString(Path.of("manifests/base/kustomization.yaml")));
-        Map<String, Object> container = (Map<String, Object>) ((List<Object>) at(deploy, "spec", "template", "spec").get("containers")).get(0);
-
-        assertThat(container).containsEntry("image", "sidecar-initializer");
-        // The e2e image tests and the README build sidecar-initializer:<project version>.
-        assertThat((List<Object>) kustomization.get("images"))
-                .containsExactly(Map.of("name", "sidecar-initializer", "newTag", BuildInfo.version()));
+        for (String deployment : List.of("manifests/webhook/deployment.yaml", "manifests/reconcile/deployment.yaml")) {
+            Map<String, Object> deploy = (Map<String, Object>) yaml.load(Files.readString(Path.of(deployment)));
+            Map<String, Object> container = (Map<String, Object>) ((List<Object>) at(deploy, "spec", "template", "spec").get("containers")).get(0);
+            assertThat(container).as(deployment).containsEntry("image", "sidecar-initializer");
+        }
+        // Every overlay a user applies tags the image the e2e image tests and the README build: sidecar-initializer:<version>.
+        for (String overlay : List.of("manifests", "manifests/k8s-1.16-1.20", "manifests/reconcile")) {
+            Map<String, Object> kustomization = (Map<String, Object>) yaml.load(Files.readString(Path.of(overlay, "kustomization.yaml")));
+            assertThat((List<Object>) kustomization.get("images")).as(overlay)
+                    .containsExactly(Map.of("name", "sidecar-initializer", "newTag", BuildInfo.version()));
+        }
+        Map<String, Object> legacy = (Map<String, Object>) yaml.load(Files.readString(Path.of("manifests/legacy/kustomization.yaml")));
+        assertThat((List<Object>) legacy.get("resources")).as("manifests/legacy takes its image from").contains("../reconcile");
         assertThat(Files.readString(Path.of("README.md"))).contains("-t sidecar-initializer:" + BuildInfo.version() + " .");
     }
 

@@ -21,7 +21,7 @@ class MainTest {
     void helpNoCommandOrAnUnknownOneGetsEveryCommandInOrder() {
         for (String[] args : new String[][] {{}, {"help", "kube-inject"}, {"--help"}, {"kube-injct"}, {"-V", "kube-inject"}}) {
             assertThat(tree(args).getSubcommands().keySet()).as(String.join(" ", args))
-                    .containsExactly("kube-inject", "controller", "version", "help");
+                    .containsExactly("kube-inject", "controller", "webhook", "version", "help");
         }
     }
 
