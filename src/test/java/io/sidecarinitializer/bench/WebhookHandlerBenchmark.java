@@ -9,6 +9,7 @@ import io.sidecarinitializer.webhook.AdmissionMetrics;
 import io.sidecarinitializer.webhook.CertificateAuthority;
 import io.sidecarinitializer.webhook.PodAdmission;
 import io.sidecarinitializer.webhook.ReviewHandler;
+import io.sidecarinitializer.webhook.TestCertificates;
 import io.sidecarinitializer.webhook.TlsCredentials;
 import io.sidecarinitializer.webhook.WebhookServer;
 import java.net.URI;
@@ -16,7 +17,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.security.KeyStore;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -26,8 +26,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 
 /**
  * The webhook's own handling time per AdmissionReview (parse, decide, inject, patch, answer) against its floor in
@@ -86,7 +84,7 @@ public final class WebhookHandlerBenchmark {
         CertificateAuthority ca = CertificateAuthority.create("bench", Instant.now(), Duration.ofDays(1));
         TlsCredentials serving = ca.issue(List.of("localhost"), Instant.now(), Duration.ofDays(1));
         try (WebhookServer server = WebhookServer.start(0, serving, handler)) {
-            HttpClient client = HttpClient.newBuilder().sslContext(trusting(ca)).version(HttpClient.Version.HTTP_2).build();
+            HttpClient client = HttpClient.newBuilder().sslContext(TestCertificates.trusting(ca.certificate())).version(HttpClient.Version.HTTP_2).build();
             HttpRequest request = HttpRequest.newBuilder(URI.create("https://localhost:" + server.port() + WebhookServer.PATH))
                     .POST(HttpRequest.BodyPublishers.ofByteArray(review)).build();
             for (int i = 0; i < 2_000; i++) {
@@ -147,17 +145,6 @@ public final class WebhookHandlerBenchmark {
         System.out.printf(Locale.ROOT, "%-44s p50 %7.1f µs  p99 %7.1f µs  p99.9 %7.1f µs  max %8.1f µs  (%.0f/s per thread)%n", what,
                 sorted[sorted.length / 2] / 1e3, sorted[(int) (sorted.length * 0.99)] / 1e3, sorted[(int) (sorted.length * 0.999)] / 1e3,
                 sorted[sorted.length - 1] / 1e3, sorted.length / total);
-    }
-
-    private static SSLContext trusting(CertificateAuthority ca) throws Exception {
-        KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
-        trust.load(null, null);
-        trust.setCertificateEntry("ca", ca.certificate());
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(trust);
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(null, tmf.getTrustManagers(), null);
-        return context;
     }
 
     /** A Pod CREATE review as kube-apiserver 1.20 sends it for a ReplicaSet's pod (defaults filled in). */
