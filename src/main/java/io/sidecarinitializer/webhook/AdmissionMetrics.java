@@ -37,13 +37,23 @@ public final class AdmissionMetrics {
                 .register(registry);
     }
 
+    /** A review handled in {@code nanos}. */
     public void record(String result, String reason, long nanos) {
+        count(result, reason);
+        latency.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** A request refused before it was read (over the body cap): counted, but it has no handling time. */
+    public void refused(String reason) {
+        count(REJECTED, reason);
+    }
+
+    private void count(String result, String reason) {
         counters.computeIfAbsent(result + '/' + reason, k -> Counter.builder(REQUESTS)
                 .description("AdmissionReview requests by result (injected, skipped, failed, rejected) and reason")
                 .tag("result", result)
                 .tag("reason", reason)
                 .register(registry)).increment();
-        latency.record(nanos, TimeUnit.NANOSECONDS);
     }
 
     private static Duration ms(double millis) {

@@ -56,7 +56,7 @@ public final class ReviewHandler {
 
     /** A body over {@link #MAX_BODY_BYTES}: refused unread. */
     public Reply tooLarge() {
-        metrics.record(AdmissionMetrics.REJECTED, TOO_LARGE, 0);
+        metrics.refused(TOO_LARGE);
         log.warn("Rejected an AdmissionReview over {} bytes", MAX_BODY_BYTES);
         return Reply.text(413, "request body is over " + MAX_BODY_BYTES + " bytes");
     }
