@@ -59,6 +59,20 @@ public final class Webhook implements AutoCloseable {
     }
 
     private void run(KubernetesClient client, WebhookOptions options, Clock clock) throws Exception {
+        // Files first: a wrong path or a key that does not match fails at once, before any API call.
+        CertificateFiles files = null;
+        TlsCredentials firstFromFiles = null;
+        if (!options.selfManagedCertificates()) {
+            files = new CertificateFiles(options.certFile(), options.keyFile());
+            resources.add(files);
+            try {
+                firstFromFiles = files.read();
+            } catch (java.io.IOException e) {
+                throw new StartupException("cannot read the certificate files: " + e, e);
+            } catch (IllegalArgumentException e) {
+                throw new StartupException("cannot use the certificate files: " + e.getMessage(), e);
+            }
+        }
         if (options.httpPort() != -1) {
             resources.add(SidecarController.bindJvmMetrics(registry));
             http = ProbeServer.start(options.httpPort(), registry, this::isReady, this::readiness);
@@ -85,15 +99,7 @@ public final class Webhook implements AutoCloseable {
             resources.add(0, server);
             certificates.start(server::use);
         } else {
-            CertificateFiles files = new CertificateFiles(options.certFile(), options.keyFile());
-            resources.add(files);
-            TlsCredentials first;
-            try {
-                first = files.read();
-            } catch (java.io.IOException | IllegalArgumentException e) {
-                throw new StartupException("cannot use the certificate files: " + e.getMessage(), e);
-            }
-            server = WebhookServer.start(options.port(), first, handler);
+            server = WebhookServer.start(options.port(), firstFromFiles, handler);
             resources.add(0, server);
             files.start(server::use, CertificateFiles.POLL_INTERVAL);
         }

@@ -31,8 +31,11 @@ class SelfManagedCertificatesTest {
     private static final String CONFIG = "sidecar-injector";
     private static final List<String> NAMES = CertificateBundle.serviceNames("sidecar-injector", NS, List.of("127.0.0.1"));
 
+    /** The mock logs every request at INFO; held so the level sticks. */
+    private static final java.util.logging.Logger MOCK_LOG = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
+
     static {
-        java.util.logging.Logger.getLogger("io.fabric8.mockwebserver").setLevel(java.util.logging.Level.WARNING);
+        MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
     }
 
     private final KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),

@@ -190,6 +190,9 @@ class WebhookServerTest {
     @Test
     void keepsAnsweringABurst() throws Exception {
         HttpClient client = client(HttpClient.Version.HTTP_2);
+        // One call first, as the API server keeps its connection: the JDK client racing 500 calls onto a
+        // connection it has not opened yet opens several and then drops the extra ones (EOF), whatever the server.
+        assertThat(post(client, HttpRequest.BodyPublishers.ofByteArray(POD_CREATE)).statusCode()).isEqualTo(200);
         List<CompletableFuture<HttpResponse<byte[]>>> calls = new ArrayList<>();
         for (int i = 0; i < 500; i++) {
             calls.add(client.sendAsync(HttpRequest.newBuilder(uri(WebhookServer.PATH)).POST(HttpRequest.BodyPublishers.ofByteArray(POD_CREATE)).build(),
@@ -201,6 +204,6 @@ class WebhookServerTest {
             assertThat(response.statusCode()).isEqualTo(200);
             assertThat(new String(response.body(), StandardCharsets.UTF_8)).contains("\"allowed\":true");
         }
-        assertThat(registry.find(AdmissionMetrics.REQUESTS).tag("result", AdmissionMetrics.INJECTED).counter().count()).isEqualTo(500);
+        assertThat(registry.find(AdmissionMetrics.REQUESTS).tag("result", AdmissionMetrics.INJECTED).counter().count()).isEqualTo(501);
     }
 }
