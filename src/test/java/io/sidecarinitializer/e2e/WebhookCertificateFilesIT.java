@@ -46,6 +46,8 @@ class WebhookCertificateFilesIT {
     private static int port;
     private static ControllerProcess webhook;
     private static String namespace;
+    /** The self-managed path's Secret as it was before this webhook started ("" when there is none). */
+    private static String secretBefore;
 
     @BeforeAll
     static void startWithCertificateFiles(KubeEnvironment environment) throws Exception {
@@ -69,6 +71,7 @@ class WebhookCertificateFilesIT {
         kubectl.okWithInput(new ObjectMapper().writeValueAsString(Map.of("apiVersion", "admissionregistration.k8s.io/v1",
                 "kind", "MutatingWebhookConfiguration", "metadata", Map.of("name", CONFIGURATION), "webhooks", List.of(webhookEntry))),
                 "create", "-f", "-");
+        secretBefore = certSecretVersion();
         // Under the webhook's ServiceAccount: with files it needs no Secret and no write to any webhook configuration.
         webhook = env.startWebhook("WebhookCertificateFilesIT-webhook", List.of("--port=" + port,
                 "--tls-cert-file=" + certs.resolve("tls.crt"), "--tls-key-file=" + certs.resolve("tls.key"),
@@ -114,9 +117,14 @@ class WebhookCertificateFilesIT {
         Pods.assertInjected(pods.create(namespace, "after-" + suffix()), List.of("app"), proxyImage);
         webhook.assertAlive();
         assertThat(webhook.pid()).isEqualTo(pid);
-        assertThat(kubectl.run("get", "secret", "sidecar-injector-certs", "-n", "istio-system").exit())
-                .as("with certificate files no Secret is made").isNotZero();
+        assertThat(certSecretVersion()).as("with certificate files no Secret is made or changed").isEqualTo(secretBefore);
         assertThat(webhook.log()).as("webhook log %s", webhook.logFile()).doesNotContainIgnoringCase("forbidden");
+    }
+
+    /** resourceVersion of Secret istio-system/sidecar-injector-certs ({@link WebhookIT}'s), or "" when there is none. */
+    private static String certSecretVersion() {
+        return kubectl.ok("get", "secret", "sidecar-injector-certs", "-n", "istio-system", "--ignore-not-found",
+                "-o", "jsonpath={.metadata.resourceVersion}").trim();
     }
 
     /** NAME.key and NAME.crt: a serving key pair for IP 127.0.0.1, signed by ca.crt. */
