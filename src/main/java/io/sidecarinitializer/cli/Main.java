@@ -1,6 +1,7 @@
 package io.sidecarinitializer.cli;
 
 import io.sidecarinitializer.BuildInfo;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -8,9 +9,12 @@ import picocli.CommandLine.Command;
 @Command(name = "sidecar-initializer",
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
-        description = "Injects the Istio sidecar (istio-init + istio-proxy) into Kubernetes workloads.",
-        subcommands = {KubeInjectCommand.class, ControllerCommand.class, VersionCommand.class, CommandLine.HelpCommand.class})
+        description = "Injects the Istio sidecar (istio-init + istio-proxy) into Kubernetes workloads.")
 public final class Main implements Runnable {
+    /** The subcommands, in the order the usage help lists them (added by {@link #commandLine}, not by annotation). */
+    private static final List<Class<?>> SUBCOMMANDS =
+            List.of(KubeInjectCommand.class, ControllerCommand.class, VersionCommand.class, CommandLine.HelpCommand.class);
+
     /** Exit status for input or configuration we cannot use. */
     public static final int EXIT_BAD_INPUT = 1;
 
@@ -36,7 +40,37 @@ public final class Main implements Runnable {
 
     /** Runs a command line and returns its exit status (0 ok, 1 bad input, 2 usage). */
     public static int run(String... args) {
-        return new CommandLine(new Main()).execute(args);
+        return commandLine(CommandLine.defaultFactory(), args).execute(args);
+    }
+
+    /**
+     * The command tree for these arguments. Picocli reflects over every command it is given, and the controller's
+     * options pull in the Kubernetes client's classes, so a run that names its subcommand first gets only that one
+     * (a kube-inject run starts faster); anything else (help, no or an unknown command) gets them all.
+     */
+    static CommandLine commandLine(CommandLine.IFactory factory, String... args) {
+        CommandLine root = new CommandLine(new Main(), factory);
+        // `help NAME` describes another command, so only a run of a command itself gets that one alone.
+        String only = args.length > 0 && !args[0].equals("help") ? args[0] : null;
+        boolean known = false;
+        for (Class<?> command : SUBCOMMANDS) {
+            known |= nameOf(command).equals(only);
+        }
+        for (Class<?> command : SUBCOMMANDS) {
+            String name = nameOf(command);
+            if (!known || name.equals(only)) {
+                try {
+                    root.addSubcommand(new CommandLine(factory.create(command), factory));
+                } catch (Exception e) {
+                    throw new CommandLine.InitializationException("cannot create the " + name + " command", e);
+                }
+            }
+        }
+        return root;
+    }
+
+    private static String nameOf(Class<?> command) {
+        return command.getAnnotation(Command.class).name();
     }
 
     @Override

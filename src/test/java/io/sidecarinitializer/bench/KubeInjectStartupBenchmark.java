@@ -23,6 +23,7 @@ import java.util.jar.JarOutputStream;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import javax.tools.ToolProvider;
 
 /**
  * Wall time of one {@code kube-inject} on a small file, JVM start included, as a user feels it in
@@ -36,10 +37,16 @@ import java.util.stream.Stream;
  * <p>The jar is copied to a scratch directory first, so a parallel {@code mvn package} cannot swap it mid-run
  * (and so the CDS archives, which are tied to the jar's size and time, stay valid). System properties:
  * {@code bench.jar} (target/sidecar-initializer.jar), {@code bench.input} (manifests/samples/echo.yaml),
- * {@code bench.warmup} (3), {@code bench.runs} (20), {@code bench.keep} (keep the scratch directory).
+ * {@code bench.warmup} (3), {@code bench.runs} (20), {@code bench.keep} (keep the scratch directory),
+ * {@code bench.jdk25} (/usr/lib/jvm/temurin-25-jdk-amd64; measured too when it is there).
+ *
+ * <p>Issue 13's yardstick: the launcher script against a bare JVM printing "hello world", each on its JDK, in the
+ * same rounds; the ratio of medians and the median of the per-round ratios are printed against the 2.5× target.
  */
 public final class KubeInjectStartupBenchmark {
     private static final double TARGET_SECONDS = 0.6;
+    /** Issue 13: a small file through target/kube-inject in at most 2.5 times a bare JVM's hello world. */
+    private static final double TARGET_RATIO = 2.5;
     private static final String C1 = "-XX:TieredStopAtLevel=1";
     private static final String SERIAL = "-XX:+UseSerialGC";
     private static final String NO_PERF_DATA = "-XX:-UsePerfData";
@@ -52,14 +59,18 @@ public final class KubeInjectStartupBenchmark {
 
     private KubeInjectStartupBenchmark() {}
 
-    /** A java command line, or with {@code launcher} set, a launcher script given {@code command} as its arguments. */
-    private record Variant(String name, List<String> jvmFlags, Path jar, List<String> command, Map<String, String> env, Path launcher) {
+    /**
+     * A java command line (of the JDK at {@code javaHome}, or the benchmark's own when null), or with {@code launcher}
+     * set, a launcher script given {@code command} as its arguments.
+     */
+    private record Variant(String name, List<String> jvmFlags, Path jar, List<String> command, Map<String, String> env, Path launcher,
+                           Path javaHome) {
         Variant(String name, List<String> jvmFlags, Path jar, List<String> command) {
-            this(name, jvmFlags, jar, command, Map.of(), null);
+            this(name, jvmFlags, jar, command, Map.of(), null, null);
         }
 
         Variant(String name, List<String> jvmFlags, Path jar, List<String> command, Map<String, String> env) {
-            this(name, jvmFlags, jar, command, env, null);
+            this(name, jvmFlags, jar, command, env, null, null);
         }
     }
 
@@ -124,12 +135,26 @@ public final class KubeInjectStartupBenchmark {
         variants.add(new Variant("JAVA_TOOL_OPTIONS=best", List.of(), jar, kubeInject,
                 Map.of("JAVA_TOOL_OPTIONS", String.join(" ", cds, C1, SERIAL))));
         Path script = Path.of(System.getProperty("bench.launcher", "src/main/scripts/kube-inject")).toAbsolutePath();
-        Path launcherCache = work.resolve("launcher-cache");
-        if (Files.isRegularFile(script)) {
-            // Its first run (the output check below) writes its AppCDS archive; the timed runs use it.
-            variants.add(new Variant("launcher script", List.of(), jar, kubeInject.subList(1, kubeInject.size()),
-                    Map.of("SIDECAR_INITIALIZER_JAR", jar.toString(), "XDG_CACHE_HOME", launcherCache.toString(),
-                            "JAVA_HOME", System.getProperty("java.home")), script));
+        // The issue's yardstick: a bare JVM printing "hello world", on each JDK, against the launcher on that JDK.
+        Path hello = helloWorld(work);
+        Path ownHome = Path.of(System.getProperty("java.home"));
+        List<Path> homes = new ArrayList<>(List.of(ownHome));
+        Path jdk25 = Path.of(System.getProperty("bench.jdk25", "/usr/lib/jvm/temurin-25-jdk-amd64"));
+        if (Files.isExecutable(jdk25.resolve("bin/java")) && !jdk25.equals(ownHome)) {
+            homes.add(jdk25);
+        }
+        Map<Variant, Variant> launcherOf = new LinkedHashMap<>();
+        for (Path home : homes) {
+            String jdk = "JDK " + feature(home);
+            Variant bare = new Variant("[hello world, " + jdk + "]", List.of("-cp", hello.toString(), "Hello"), null, List.of(), Map.of(), null, home);
+            Variant launched = new Variant("launcher script, " + jdk, List.of(), jar, kubeInject.subList(1, kubeInject.size()),
+                    Map.of("SIDECAR_INITIALIZER_JAR", jar.toString(), "XDG_CACHE_HOME", work.resolve("launcher-cache-" + feature(home)).toString(),
+                            "JAVA_HOME", home.toString()), script, null);
+            variants.add(bare);
+            if (Files.isRegularFile(script)) {
+                variants.add(launched);
+                launcherOf.put(bare, launched);
+            }
         }
         // Reference points for the breakdown: the JVM alone, and the JVM plus picocli and our Main.
         Variant javaVersion = new Variant("[java -version]", List.of("-version"), null, List.of());
@@ -140,6 +165,9 @@ public final class KubeInjectStartupBenchmark {
         for (Variant v : variants) {
             Run r = run(java, v, true);
             boolean kube = v.command == kubeInject || v.launcher != null;
+            if (v.launcher != null) {
+                r = run(java, v, true); // the first run wrote the cache; this one uses it
+            }
             if (r.exit != 0 || kube && !Arrays.equals(r.stdout, reference.stdout)) {
                 throw new IllegalStateException(v.name + ": exit " + r.exit + ", output "
                         + (Arrays.equals(r.stdout, reference.stdout) ? "same" : "DIFFERENT") + "; stderr: " + r.stderr);
@@ -152,9 +180,9 @@ public final class KubeInjectStartupBenchmark {
         }
         System.out.println("every kube-inject variant printed the same " + reference.stdout.length + " bytes");
         if (Files.isRegularFile(script)) {
-            try (Stream<Path> archives = Files.walk(launcherCache)) {
-                System.out.println("launcher script " + Path.of("").toAbsolutePath().relativize(script) + ": its first run (output checked above) wrote "
-                        + archives.filter(f -> f.toString().endsWith(".jsa")).map(f -> f.getFileName().toString()).toList());
+            try (Stream<Path> caches = Files.walk(work).filter(f -> Files.isRegularFile(f) && f.getFileName().toString().startsWith("kube-inject-"))) {
+                System.out.println("launcher script " + Path.of("").toAbsolutePath().relativize(script) + ": its first run on each JDK (output checked "
+                        + "above) wrote " + caches.map(f -> work.relativize(f).toString()).toList());
             }
         }
 
@@ -193,6 +221,20 @@ public final class KubeInjectStartupBenchmark {
                 best.name, median(times.get(best)), TARGET_SECONDS, median(times.get(best)) < TARGET_SECONDS ? "MET" : "NOT MET",
                 plainMedian, plainMedian < TARGET_SECONDS ? "MET" : "NOT MET");
 
+        System.out.println();
+        for (Map.Entry<Variant, Variant> pair : launcherOf.entrySet()) {
+            List<Long> bare = times.get(pair.getKey());
+            List<Long> launched = times.get(pair.getValue());
+            List<Long> perRound = new ArrayList<>();
+            for (int i = 0; i < bare.size(); i++) {
+                perRound.add(Math.round(1e9 * launched.get(i) / (double) bare.get(i))); // ratios as "nanos" for percentile()
+            }
+            double ratio = median(launched) / median(bare);
+            System.out.printf(Locale.ROOT, "%s: median %.3f s vs %s %.3f s: %.2fx (median of per-round ratios %.2fx, p90 %.2fx); "
+                            + "target <= %.1fx: %s%n", pair.getValue().name, median(launched), pair.getKey().name, median(bare), ratio,
+                    median(perRound), percentile(perRound, 0.9), TARGET_RATIO, ratio <= TARGET_RATIO ? "MET" : "NOT MET");
+        }
+
         double jvm = median(times.get(javaVersion));
         double cli = median(times.get(versionCommand));
         System.out.printf(Locale.ROOT, "%nbreakdown of plain java -jar kube-inject (medians): JVM boot+exit (java -version) %.3f s (%.0f%%), "
@@ -218,6 +260,29 @@ public final class KubeInjectStartupBenchmark {
         }
     }
 
+    /** A compiled {@code Hello} class in {@code work/hello}: the bare-JVM yardstick. */
+    private static Path helloWorld(Path work) throws IOException {
+        Path dir = Files.createDirectories(work.resolve("hello"));
+        Path source = Files.writeString(dir.resolve("Hello.java"),
+                "public class Hello { public static void main(String[] args) { System.out.println(\"hello world\"); } }\n");
+        // --release 17: the class must run on every JDK measured.
+        int status = ToolProvider.getSystemJavaCompiler().run(null, null, null, "--release", "17", "-d", dir.toString(), source.toString());
+        if (status != 0) {
+            throw new IllegalStateException("cannot compile " + source);
+        }
+        return dir;
+    }
+
+    /** The feature version in a JDK's release file (JAVA_VERSION="25.0.3" gives 25). */
+    private static int feature(Path javaHome) throws IOException {
+        for (String line : Files.readAllLines(javaHome.resolve("release"))) {
+            if (line.startsWith("JAVA_VERSION=\"")) {
+                return Integer.parseInt(line.substring("JAVA_VERSION=\"".length()).split("[.\"]")[0]);
+            }
+        }
+        throw new IllegalStateException(javaHome + "/release names no JAVA_VERSION");
+    }
+
     private static List<String> commandLine(String java, Variant v, List<String> extraFlags) {
         List<String> cmd = new ArrayList<>();
         if (v.launcher != null) {
@@ -226,7 +291,7 @@ public final class KubeInjectStartupBenchmark {
             cmd.addAll(v.command);
             return cmd;
         }
-        cmd.add(java);
+        cmd.add(v.javaHome == null ? java : v.javaHome.resolve("bin/java").toString());
         cmd.addAll(extraFlags);
         cmd.addAll(v.jvmFlags);
         if (v.jar != null) {

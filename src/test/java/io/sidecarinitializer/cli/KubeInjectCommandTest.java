@@ -553,7 +553,7 @@ class KubeInjectCommandTest {
         }
 
         static Stream<String> commands() {
-            return Stream.concat(Stream.of(""), new CommandLine(new Main()).getSubcommands().keySet().stream());
+            return Stream.concat(Stream.of(""), Main.commandLine(CommandLine.defaultFactory()).getSubcommands().keySet().stream());
         }
 
         @Test

@@ -36,7 +36,7 @@ record KubeInjectRun(int exitCode, String out, String err, byte[] outBytes) {
                 return CommandLine.defaultFactory().create(cls);
             }
         };
-        CommandLine commandLine = new CommandLine(new Main(), factory);
+        CommandLine commandLine = Main.commandLine(factory, args);
         commandLine.setOut(new PrintWriter(outStream, true));
         commandLine.setErr(new PrintWriter(errStream, true));
         int exit = commandLine.execute(args);
