@@ -116,7 +116,18 @@ final class KubeInjectCommand implements Callable<Integer> {
         FutureTask<Integer> run = new FutureTask<>(this::run);
         Thread worker = new Thread(null, run, "kube-inject", WORKER_STACK_BYTES);
         worker.start();
-        return run.get();
+        try {
+            return run.get();
+        } catch (ExecutionException e) {
+            // rethrown as if thrown here, so picocli reports a bug as it did before the worker thread
+            if (e.getCause() instanceof RuntimeException bug) {
+                throw bug;
+            }
+            if (e.getCause() instanceof Error error) {
+                throw error;
+            }
+            throw e;
+        }
     }
 
     private int run() {
