@@ -24,6 +24,24 @@ class KubeYamlTest {
     }
 
     @Test
+    void aTabBetweenTokensOfALineSeparatesAsKubectlReadsIt() {
+        Map<?, ?> m = (Map<?, ?>) yaml.load("apiVersion:\tapps/v1\nkind: Deployment\nmetadata: {name:\tx}\nspec:\n  args: [\"a:\\tb\", c\td]\n  v: \"x:\ty\"\n");
+
+        assertThat(m.get("apiVersion")).isEqualTo("apps/v1");
+        assertThat(m.get("metadata")).isEqualTo(Map.of("name", "x"));
+        // Tabs inside scalars are content, not separators.
+        assertThat(((Map<?, ?>) m.get("spec")).get("args")).isEqualTo(java.util.List.of("a:\tb", "c\td"));
+        assertThat(((Map<?, ?>) m.get("spec")).get("v")).isEqualTo("x:\ty");
+        assertThat(yaml.loadAll("a:\t1\n---\nb:\t\t2\n")).containsExactly(Map.of("a", 1), Map.of("b", 2));
+        assertThat(yaml.lineOf("a: 1\nb:\t{c:\t2}\n", "b.c")).isEqualTo(1);
+    }
+
+    @Test
+    void aTabThatIndentsStaysAnError() {
+        assertThatThrownBy(() -> yaml.load("a:\n\tb: 1\n")).isInstanceOf(MarkedYAMLException.class).hasMessageContaining("TAB");
+    }
+
+    @Test
     void datesAndTimestampsStayStringsWhenRead() {
         Map<?, ?> m = (Map<?, ?>) yaml.load("created: 2017-10-10T10:10:10Z\nday: 2017-10-10\n");
 
