@@ -1,21 +1,12 @@
 package io.sidecarinitializer.cli;
 
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
 import io.sidecarinitializer.cluster.ControllerOptions;
-import io.sidecarinitializer.cluster.LogFormat;
-import io.sidecarinitializer.cluster.StartupException;
 import io.sidecarinitializer.webhook.Webhook;
 import io.sidecarinitializer.webhook.WebhookOptions;
-import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -46,21 +37,8 @@ final class WebhookCommand implements Callable<Integer> {
     @Option(names = "--tls-key-file", paramLabel = "FILE", description = "PEM private key of --tls-cert-file.")
     Path keyFile;
 
-    @Option(names = "--http-port", defaultValue = "" + ControllerOptions.DEFAULT_HTTP_PORT, paramLabel = "PORT",
-            description = "Port of /metrics, /healthz and /readyz; 0 picks a free port, -1 turns them off (default: ${DEFAULT-VALUE}).")
-    int httpPort;
-
-    @Option(names = "--config-namespace", defaultValue = ControllerOptions.DEFAULT_CONFIG_NAMESPACE, paramLabel = "NS",
-            description = "Namespace of the ConfigMaps (default: ${DEFAULT-VALUE}).")
-    String configNamespace;
-
-    @Option(names = "--config-map", defaultValue = ControllerOptions.DEFAULT_CONFIG_MAP, paramLabel = "NAME",
-            description = "ConfigMap with the 'config' document (default: ${DEFAULT-VALUE}).")
-    String configMap;
-
-    @Option(names = "--log-format", defaultValue = "text", paramLabel = "text|json", converter = ControllerCommand.LogFormatConverter.class,
-            description = "Log lines as text or as one JSON object per line, on stderr (default: ${DEFAULT-VALUE}).")
-    LogFormat logFormat;
+    @CommandLine.Mixin
+    ClusterFlags cluster;
 
     @Option(names = "--fail-closed",
             description = "Deny a pod whose injection failed (allowed: false) instead of admitting it without the sidecar "
@@ -93,50 +71,18 @@ final class WebhookCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        logFormat.apply(); // before anything logs, so even the first line has the chosen format
-        Logger log = LoggerFactory.getLogger(WebhookCommand.class);
-        PrintWriter err = spec.commandLine().getErr();
+        cluster.logFormat.apply(); // before anything logs, so even the first line has the chosen format
         WebhookOptions options;
         try {
-            options = new WebhookOptions(port, certFile, keyFile, httpPort, configNamespace, configMap, failClosed,
-                    namespace == null || namespace.isBlank() ? WebhookOptions.defaultNamespace() : namespace,
+            options = new WebhookOptions(port, certFile, keyFile, cluster.httpPort, cluster.configNamespace, cluster.configMap,
+                    failClosed, namespace == null || namespace.isBlank() ? WebhookOptions.defaultNamespace() : namespace,
                     serviceName, certSecret, webhookConfig, tlsSans, ControllerOptions.defaultIdentity());
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
-
-        KubernetesClient client;
-        try {
-            // Pinned: with both the JDK and the Vert.x HTTP clients on the classpath fabric8 would pick one at random.
-            client = new KubernetesClientBuilder().withHttpClientFactory(new JdkHttpClientFactory()).build();
-        } catch (RuntimeException e) {
-            err.println("webhook: cannot configure the Kubernetes client: " + e.getMessage());
-            err.flush();
-            return Main.EXIT_BAD_INPUT;
-        }
-        Webhook webhook;
-        try {
-            webhook = Webhook.start(client, options);
-        } catch (StartupException e) {
-            err.println("webhook: " + e.getMessage());
-            err.flush();
-            client.close();
-            return Main.EXIT_BAD_INPUT;
-        }
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            webhook.close();
-            client.close();
-        }, "webhook-shutdown"));
-        try {
-            String reason = webhook.stopped().toCompletableFuture().get();
-            log.error("Exiting: {}", reason);
-            return Main.EXIT_BAD_INPUT;
-        } catch (ExecutionException e) {
-            log.error("Exiting: {}", e.getCause().toString());
-            return Main.EXIT_BAD_INPUT;
-        } finally {
-            webhook.close();
-            client.close();
-        }
+        return ClusterProcess.run("webhook", spec.commandLine().getErr(), client -> {
+            Webhook webhook = Webhook.start(client, options);
+            return new ClusterProcess.Running(webhook.stopped(), webhook::close);
+        });
     }
 }
