@@ -2,6 +2,7 @@
 # real-server-bench.sh - the controller in reconcile mode against a real kube-apiserver 1.20.2 with many Deployments.
 #
 # Usage: src/test/k8s/real-server-bench.sh [COUNT] [RESTARTS]      (defaults: 10000 Deployments, 3 restarts)
+#        JARS="a.jar b.jar" src/test/k8s/real-server-bench.sh ...      (compare jars: each restart runs every jar in turn)
 #
 # Needs target/sidecar-initializer.jar (./mvnw -q -B package -DskipTests), kubectl, curl and the cached
 # kube-apiserver (kube-env.sh builds it on first use). It
@@ -10,7 +11,7 @@
 #   3. runs the jar as manifests/reconcile/deployment.yaml runs it: its memory limit as -XX:MaxRAM, its
 #      JAVA_TOOL_OPTIONS and MALLOC_ARENA_MAX, `controller --mode=reconcile`; prints start-to-ready, then
 #      waits until all COUNT are injected and the process is idle, and prints the time, CPU and RSS;
-#   4. restarts it RESTARTS times on the injected Deployments: start-to-ready and RSS once idle;
+#   4. restarts it RESTARTS times on the injected Deployments (each of JARS in turn): start-to-ready and RSS once idle;
 #   5. stops everything (also on Ctrl-C).
 # Figures are this machine's, with the API server and etcd on the same CPUs.
 set -euo pipefail
@@ -19,9 +20,11 @@ COUNT=${1:-10000}
 RESTARTS=${2:-3}
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../../.." && pwd)
-JAR="$ROOT/target/sidecar-initializer.jar"
+read -r -a JARS <<< "${JARS:-$ROOT/target/sidecar-initializer.jar}"
 DEPLOYMENT="$ROOT/manifests/reconcile/deployment.yaml"
-[ -f "$JAR" ] || { echo "no $JAR: run ./mvnw -q -B package -DskipTests first" >&2; exit 1; }
+for jar in "${JARS[@]}"; do
+    [ -f "$jar" ] || { echo "no $jar: run ./mvnw -q -B package -DskipTests first" >&2; exit 1; }
+done
 
 DIR=$(mktemp -d /tmp/sidecar-real-bench.XXXXXX)
 PID=""
@@ -77,13 +80,13 @@ rss() { awk '/VmRSS/ {printf "%d MiB", $2 / 1024}' "/proc/$PID/status"; }
 cpu() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.1f", ($14 + $15) / hz}' "/proc/$PID/stat"; }
 injections() { curl -s "localhost:$PORT/metrics" | awk '/^sidecar_injections_total/ && /result="injected"/ {s += $2} END {printf "%d", s}'; }
 
-# Starts the controller; prints start-to-ready.
+# Starts the controller (jar $2); prints start-to-ready.
 run() {
     PORT=$(( 20000 + RANDOM % 20000 ))
     local t0 t1
     t0=$(date +%s%N)
     # shellcheck disable=SC2086
-    MALLOC_ARENA_MAX=2 java -XX:MaxRAM="${LIMIT}m" $OPTIONS -jar "$JAR" controller --mode=reconcile \
+    MALLOC_ARENA_MAX=2 java -XX:MaxRAM="${LIMIT}m" $OPTIONS -jar "$2" controller --mode=reconcile \
         --http-port="$PORT" --leader-election=false --identity=real-server-bench > "$DIR/controller-$1.log" 2>&1 &
     PID=$!
     until curl -sf "localhost:$PORT/readyz" >/dev/null 2>&1; do
@@ -107,7 +110,7 @@ stop() {
     kill "$PID"; wait "$PID" 2>/dev/null || true; PID=""
 }
 
-run first
+run first "${JARS[0]}"
 t0=$(date +%s)
 until [ "$(injections)" -ge "$COUNT" ]; do
     sleep 1
@@ -119,8 +122,12 @@ echo "first: idle: RSS $(rss), CPU $(cpu) s"
 stop
 
 for r in $(seq 1 "$RESTARTS"); do
-    run "restart-$r"
-    idle
-    echo "restart-$r: idle: RSS $(rss), CPU $(cpu) s"
-    stop
+    for j in "${!JARS[@]}"; do
+        label="restart-$r"
+        [ "${#JARS[@]}" = 1 ] || label="$label-$(basename "${JARS[$j]}" .jar)"
+        run "$label" "${JARS[$j]}"
+        idle
+        echo "$label: idle: RSS $(rss), CPU $(cpu) s"
+        stop
+    done
 done
