@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
 import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
@@ -27,7 +26,6 @@ import org.yaml.snakeyaml.reader.StreamReader;
 import org.yaml.snakeyaml.representer.Represent;
 import org.yaml.snakeyaml.representer.Representer;
 import org.yaml.snakeyaml.resolver.Resolver;
-import org.yaml.snakeyaml.scanner.ScannerException;
 
 /**
  * SnakeYAML set up the way Kubernetes manifests need: scalars mean what they mean to kubectl (Go's yaml.v2, see
@@ -39,9 +37,6 @@ public final class KubeYaml {
     private static final int MAX_DOCUMENT_CODE_POINTS = Integer.MAX_VALUE;
     /** yaml.v2, which kubectl reads with, stops at 10000 levels of indentation or flow nesting. */
     public static final int MAX_NESTING_DEPTH = 10_000;
-
-    /** How many separating tabs one document may have before we give up and report the first (each is a re-read). */
-    private static final int MAX_SEPARATING_TABS = 100;
 
     private final LoaderOptions loading;
     private final Resolver resolver = new GoResolver();
@@ -69,7 +64,7 @@ public final class KubeYaml {
 
     /** Parses one YAML (or JSON) document; an empty document gives null. */
     public Object load(String text) {
-        return readingSeparatingTabs(text, document -> {
+        return SeparatingTabs.read(text, document -> {
             constructor.setComposer(composer(document));
             return constructor.getSingleData(Object.class);
         });
@@ -77,7 +72,7 @@ public final class KubeYaml {
 
     /** Parses every document of a stream. */
     public List<Object> loadAll(String text) {
-        return readingSeparatingTabs(text, stream -> {
+        return SeparatingTabs.read(text, stream -> {
             constructor.setComposer(composer(stream));
             List<Object> docs = new ArrayList<>();
             while (constructor.checkData()) {
@@ -88,39 +83,6 @@ public final class KubeYaml {
     }
 
     /**
-     * kubectl's reader takes a tab between two tokens of a line ({@code apiVersion:<TAB>apps/v1}); SnakeYAML's scanner
-     * refuses a tab wherever a token may start. Such a tab only separates, so it is read as a space; a tab that
-     * indents stays an error, as it is for kubectl.
-     */
-    private <T> T readingSeparatingTabs(String text, Function<String, T> read) {
-        String current = text;
-        for (int tabs = 0; ; tabs++) {
-            try {
-                return read.apply(current);
-            } catch (ScannerException e) {
-                int at = tabs < MAX_SEPARATING_TABS ? separatingTab(current, e) : -1;
-                if (at < 0) {
-                    throw e;
-                }
-                current = current.substring(0, at) + ' ' + current.substring(at + 1);
-            }
-        }
-    }
-
-    /** The char index of the tab the scanner refused, when it follows something on its line; else -1. */
-    private static int separatingTab(String text, ScannerException e) {
-        if (e.getProblemMark() == null || e.getProblem() == null || !e.getProblem().contains("cannot start any token")) {
-            return -1;
-        }
-        int at = text.offsetByCodePoints(0, Math.min(e.getProblemMark().getIndex(), text.codePointCount(0, text.length())));
-        if (at >= text.length() || text.charAt(at) != '\t') {
-            return -1;
-        }
-        int lineStart = text.lastIndexOf('\n', at) + 1;
-        return text.substring(lineStart, at).isBlank() ? -1 : at;
-    }
-
-    /**
      * The 0-based line of the field at a dotted path such as {@code spec.template.spec.containers[0]} in a document
      * (YAML or JSON), for messages; where the path ends early, the line of the last part found; -1 when the text
      * does not parse.
@@ -128,7 +90,7 @@ public final class KubeYaml {
     public int lineOf(String text, String path) {
         Node node;
         try {
-            node = readingSeparatingTabs(text, document -> composer(document).getSingleNode());
+            node = SeparatingTabs.read(text, document -> composer(document).getSingleNode());
         } catch (YAMLException e) {
             return -1;
         }
