@@ -17,7 +17,7 @@ import org.opentest4j.TestAbortedException;
  * base images it makes and caches. Where podman, runc or mmdebstrap cannot be installed the script says so with
  * exit status 3, and the image tests are skipped (aborted) with its message; any other failure fails them.
  */
-record ContainerImage(Path projectDir, String ref, long sizeBytes, long buildSeconds, long baseSeconds) {
+record ContainerImage(Path projectDir, String ref, String id, long sizeBytes, long buildSeconds, long baseSeconds) {
     /** A cold build makes two base images (about 3 minutes each) before the image itself. */
     private static final Duration BUILD_TIMEOUT = Duration.ofMinutes(20);
     private static final Duration PODMAN_TIMEOUT = Duration.ofMinutes(2);
@@ -49,7 +49,7 @@ record ContainerImage(Path projectDir, String ref, long sizeBytes, long buildSec
         } catch (IOException e) {
             throw new UncheckedIOException("build-image.sh succeeded but " + envFile + " is unreadable", e);
         }
-        return new ContainerImage(projectDir, required(env, envFile, "IMAGE"), Long.parseLong(required(env, envFile, "IMAGE_SIZE_BYTES")),
+        return new ContainerImage(projectDir, required(env, envFile, "IMAGE"), required(env, envFile, "IMAGE_ID"), Long.parseLong(required(env, envFile, "IMAGE_SIZE_BYTES")),
                 Long.parseLong(required(env, envFile, "BUILD_SECONDS")), Long.parseLong(required(env, envFile, "BASE_SECONDS")));
     }
 
@@ -61,7 +61,8 @@ record ContainerImage(Path projectDir, String ref, long sizeBytes, long buildSec
     /** {@code podman run} with the script's ulimits; {@code args} are run's options, then this image and its arguments. */
     CommandResult run(List<String> options, List<String> imageArgs) {
         List<String> all = new ArrayList<>(options);
-        all.add(ref);
+        // By id: another checkout's build on this machine may move the tag to its own image meanwhile.
+        all.add(id);
         all.addAll(imageArgs);
         return script("run", all.toArray(String[]::new));
     }

@@ -16,7 +16,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
 
 /**
- * The image running as manifests/base/deployment.yaml runs it, on host network against the e2e API server: in-cluster
+ * The image running as a Deployment in manifests/ runs it, on host network against the e2e API server: in-cluster
  * configuration only (the ServiceAccount's token, CA and namespace mounted where a kubelet mounts them, and
  * KUBERNETES_SERVICE_HOST/PORT naming the loopback API server), read-only root filesystem with an emptyDir-like /tmp,
  * no capabilities, no privilege escalation, the Deployment's memory limit and environment; the image's own
@@ -45,31 +45,27 @@ final class ImageContainer implements AutoCloseable {
     }
 
     /**
-     * Starts the image with {@code args} (a subcommand and its options, e.g. the Deployment's) plus
-     * {@code --http-port} on a free port: host network shares the port space with everything else on the machine.
+     * Starts the image's {@code front} (the manifest's container: its subcommand, env and memory limit) with
+     * {@code args} after the subcommand, plus {@code --http-port} on a free port: host network shares the port space
+     * with everything else on the machine. {@code token} is the front's ServiceAccount token.
      */
-    static ImageContainer start(ContainerImage image, KubeEnvironment env, Manifests manifests, String label, List<String> args) {
-        return start(image, env, manifests, label, List.of(), args);
-    }
-
-    /** The same, with more {@code podman run} options, e.g. {@code -v DIR:/certs:ro} for a webhook's serving certificate. */
-    static ImageContainer start(ContainerImage image, KubeEnvironment env, Manifests manifests, String label,
-            List<String> moreOptions, List<String> args) {
+    static ImageContainer start(ContainerImage image, KubeEnvironment env, Manifests.Container front, String token, String label,
+            List<String> args) {
         int port = ControllerProcess.freePort();
         String name = "sidecar-e2e-" + label.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-") + "-"
                 + Long.toString(ThreadLocalRandom.current().nextLong(36L * 36 * 36 * 36), 36);
-        Path serviceAccount = writeServiceAccount(env);
+        Path serviceAccount = writeServiceAccount(env, token);
         List<String> options = new ArrayList<>(List.of("-d", "--name", name, "--network=host", "--read-only",
                 "--tmpfs", "/tmp:rw,mode=1777", "--cap-drop=ALL", "--security-opt=no-new-privileges",
-                "--memory=" + manifests.controllerMemoryLimitMiB() + "m",
+                "--memory=" + front.memoryLimitMiB() + "m",
                 "-v", serviceAccount + ":" + SERVICE_ACCOUNT_DIR + ":ro",
                 "-e", "KUBERNETES_SERVICE_HOST=127.0.0.1", "-e", "KUBERNETES_SERVICE_PORT=" + env.get("SIDECAR_KUBE_API_PORT"),
                 "-e", "POD_NAME=" + name));
-        for (Map.Entry<String, String> e : manifests.controllerEnv().entrySet()) {
+        for (Map.Entry<String, String> e : front.env().entrySet()) {
             options.addAll(List.of("-e", e.getKey() + "=" + e.getValue()));
         }
-        options.addAll(moreOptions);
-        List<String> imageArgs = new ArrayList<>(args);
+        List<String> imageArgs = new ArrayList<>(List.of(front.subcommand()));
+        imageArgs.addAll(args);
         imageArgs.add("--http-port=" + port);
         CommandResult started = image.run(options, imageArgs);
         if (!started.ok()) {
@@ -153,10 +149,10 @@ final class ImageContainer implements AutoCloseable {
     }
 
     /** What a kubelet mounts for the Pod's ServiceAccount: token, ca.crt, namespace; readable by the image's UID. */
-    private static Path writeServiceAccount(KubeEnvironment env) {
+    private static Path writeServiceAccount(KubeEnvironment env, String token) {
         try {
             Path dir = Files.createTempDirectory("sidecar-e2e-sa-", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
-            Files.writeString(dir.resolve("token"), env.get("SIDECAR_KUBE_SA_TOKEN"));
+            Files.writeString(dir.resolve("token"), token);
             Files.copy(Path.of(env.get("SIDECAR_KUBE_CA_FILE")), dir.resolve("ca.crt"));
             Files.writeString(dir.resolve("namespace"), "istio-system");
             for (String file : List.of("token", "ca.crt", "namespace")) {

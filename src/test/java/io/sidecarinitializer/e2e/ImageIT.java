@@ -17,8 +17,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Issue 12: the image this checkout builds, run as manifests/base/deployment.yaml runs it ({@link ImageContainer}),
  * against the real API server. The controller, with the Deployment's args, injects a Deployment; the process is
- * UID 10001 and maps the image's class-data sharing archive; /readyz answers. Another subcommand of the same image
- * is one more {@link ImageContainer#start} with its args.
+ * UID 10001 and maps the image's class-data sharing archive; /readyz answers. The webhook from the same image, with
+ * its Deployment's args and its own certificate, serves /inject to the API server.
  */
 @RealKubeApiServer
 @BuiltImage
@@ -41,13 +41,15 @@ class ImageIT {
         manifests = new Manifests(env.projectDir());
         System.out.printf("[e2e] image %s: %d MiB, podman build %d s, base images %d s%n", image.ref(),
                 image.sizeBytes() >> 20, image.buildSeconds(), image.baseSeconds());
+        // The controller's RBAC (the reconcile overlay) and the webhook's (the default install).
+        env.applyReconcileManifests().assertOk();
         env.applyManifests().assertOk();
-        List<String> args = new ArrayList<>(List.of("controller"));
-        args.addAll(manifests.controllerArgs());
+        List<String> args = new ArrayList<>(manifests.controller().args());
         args.add("--identity=e2e-image");
         // Its own Lease: another class's controller, stopped a moment ago, may still hold the default one.
         args.add("--lease-name=e2e-image");
-        controller = ImageContainer.start(image, env, manifests, "ImageIT-controller", args).awaitReady(READY);
+        controller = ImageContainer.start(image, env, manifests.controller(), env.serviceAccountToken(), "ImageIT-controller", args)
+                .awaitReady(READY);
     }
 
     @AfterAll
@@ -75,6 +77,40 @@ class ImageIT {
         String version = manifests.injectParam("version") == null ? BuildInfo.version() : manifests.injectParam("version");
         Injection.assertInjected(sample, live, manifests.injectParam("proxyImage"), version);
         assertThat(controller.log()).as("container log").doesNotContain("\"level\":\"ERROR\"").doesNotContainIgnoringCase("forbidden");
+    }
+
+    @Test
+    void theWebhookInTheImageServesInjectToTheApiServer() throws Exception {
+        Kubectl kubectl = env.kubectl();
+        int port = ControllerProcess.freePort();
+        // No Secret yet: the webhook in the image makes its CA and certificate and writes the CA into the configuration.
+        kubectl.ok("delete", "secret", LoopbackWebhookConfiguration.CERT_SECRET, "-n", "istio-system", "--ignore-not-found");
+        LoopbackWebhookConfiguration.register(env, port);
+        // The Deployment's args, on a free port (host network) and with loopback in the certificate it makes.
+        List<String> args = new ArrayList<>(manifests.webhook().args().stream()
+                .filter(a -> !a.startsWith("--port=") && !a.startsWith("--http-port=")).toList());
+        args.addAll(List.of("--port=" + port, "--tls-san=127.0.0.1"));
+        try (ImageContainer webhook = ImageContainer.start(image, env, manifests.webhook(), env.webhookToken(), "ImageIT-webhook", args)) {
+            webhook.awaitReady(READY);
+            LoopbackWebhookConfiguration.awaitCaBundle(kubectl, webhook::assertRunning);
+            Pods pods = new Pods(kubectl);
+
+            String namespace = LoopbackWebhookConfiguration.labeledNamespace(env, pods, "image-webhook");
+            Map<String, Object> pod = pods.create(namespace, "from-the-image");
+
+            Pods.assertInjected(pod, List.of("app"), manifests.injectParam("proxyImage"));
+            assertThat(Trees.map(kubectl.json("get", "secret", LoopbackWebhookConfiguration.CERT_SECRET, "-n", "istio-system"), "data"))
+                    .as("the certificate the webhook keeps for every replica").containsKeys("tls.crt", "tls.key");
+            var readyz = webhook.readyz();
+            assertThat(readyz.statusCode()).isEqualTo(200);
+            assertThat(readyz.body()).startsWith("ready");
+            // This webhook, not another, injected it (--log-format=json writes '/' as "\/").
+            assertThat(webhook.log()).as("container log").contains("Injected pod " + namespace + "\\/from-the-image")
+                    .doesNotContain("\"level\":\"ERROR\"").doesNotContainIgnoringCase("forbidden")
+                    .doesNotContain("Read-only file system");
+        } finally {
+            LoopbackWebhookConfiguration.restore(env);
+        }
     }
 
     @Test
@@ -108,7 +144,7 @@ class ImageIT {
     @Test
     void runsOnAReadOnlyRootFilesystemUnderTheDeploymentsMemoryLimit() {
         assertThat(controller.inspect("{{.HostConfig.ReadonlyRootfs}}")).isEqualTo("true");
-        assertThat(Long.parseLong(controller.inspect("{{.HostConfig.Memory}}"))).isEqualTo((long) manifests.controllerMemoryLimitMiB() << 20);
+        assertThat(Long.parseLong(controller.inspect("{{.HostConfig.Memory}}"))).isEqualTo((long) manifests.controller().memoryLimitMiB() << 20);
         // Nothing it needs to write goes outside /tmp: a write elsewhere would be logged as an error.
         assertThat(controller.log()).doesNotContain("Read-only file system").doesNotContain("\"level\":\"ERROR\"");
         String rss = controller.proc("status").lines().filter(l -> l.startsWith("VmRSS:")).findFirst().orElseThrow();

@@ -53,6 +53,7 @@ final class KubeEnvironment implements ExtensionContext.Store.CloseableResource 
     private final Kubectl admin;
     private final Kubectl serviceAccount;
     private final Kubectl webhookServiceAccount;
+    private final String webhookToken;
     private final List<ControllerProcess> controllers = new CopyOnWriteArrayList<>();
     private final Thread shutdownHook;
     private boolean closed;
@@ -64,6 +65,7 @@ final class KubeEnvironment implements ExtensionContext.Store.CloseableResource 
         this.stateDir = stateDir;
         this.logDir = logDir;
         this.shutdownHook = shutdownHook;
+        this.webhookToken = webhookToken;
         this.env = new Properties();
         try (Reader in = Files.newBufferedReader(stateDir.resolve("env"))) {
             env.load(in);
@@ -173,6 +175,16 @@ final class KubeEnvironment implements ExtensionContext.Store.CloseableResource 
     /** kubectl as system:serviceaccount:istio-system:sidecar-injector, the identity the webhook runs as. */
     Kubectl kubectlAsWebhook() {
         return webhookServiceAccount;
+    }
+
+    /** The bearer token of the controller's ServiceAccount, as a kubelet would mount it. */
+    String serviceAccountToken() {
+        return get("SIDECAR_KUBE_SA_TOKEN");
+    }
+
+    /** The bearer token of the webhook's ServiceAccount, as a kubelet would mount it. */
+    String webhookToken() {
+        return webhookToken;
     }
 
     String serviceAccountUser() {

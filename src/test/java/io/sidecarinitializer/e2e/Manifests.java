@@ -44,40 +44,52 @@ final class Manifests {
         throw new AssertionError("manifests/base/configmaps.yaml has no ConfigMap " + name);
     }
 
-    /** The controller container's args in manifests/reconcile/deployment.yaml: how the cluster runs it. */
-    List<String> controllerArgs() {
-        @SuppressWarnings("unchecked")
-        List<String> args = (List<String>) controllerContainer().get("args");
-        if (args == null || args.isEmpty() || !args.get(0).equals("controller")) {
-            throw new AssertionError("manifests/reconcile/deployment.yaml: expected args starting with 'controller', got " + args);
-        }
-        return List.copyOf(args.subList(1, args.size()));
+    /** The controller's container in manifests/reconcile/deployment.yaml: how the cluster runs it. */
+    Container controller() {
+        return container("reconcile/deployment.yaml", "controller");
     }
 
-    /** The controller container's plain {@code env} values (JAVA_TOOL_OPTIONS, ...); those from fieldRefs are left out. */
-    Map<String, String> controllerEnv() {
-        Map<String, String> env = new LinkedHashMap<>();
-        for (Map<String, Object> var : Trees.list(controllerContainer(), "env")) {
-            if (var.get("value") != null) {
-                env.put(Trees.string(var, "name"), Trees.string(var, "value"));
+    /** The webhook's container in manifests/webhook/deployment.yaml (both webhook overlays use it). */
+    Container webhook() {
+        return container("webhook/deployment.yaml", "webhook");
+    }
+
+    private Container container(String file, String subcommand) {
+        Map<String, Object> deployment = documents(dir.resolve(file)).get(0);
+        return new Container("manifests/" + file, subcommand, Trees.list(deployment, "spec", "template", "spec", "containers").get(0));
+    }
+
+    /** A Deployment's first container as the manifest declares it: one front of the image, with its args, env and limit. */
+    record Container(String file, String subcommand, Map<String, Object> tree) {
+        /** The args after the subcommand, which must come first. */
+        List<String> args() {
+            @SuppressWarnings("unchecked")
+            List<String> args = (List<String>) tree.get("args");
+            if (args == null || args.isEmpty() || !args.get(0).equals(subcommand)) {
+                throw new AssertionError(file + ": expected args starting with '" + subcommand + "', got " + args);
             }
+            return List.copyOf(args.subList(1, args.size()));
         }
-        return env;
-    }
 
-    /** The controller container's memory limit in MiB. */
-    int controllerMemoryLimitMiB() {
-        String limit = Trees.string(controllerContainer(), "resources", "limits", "memory");
-        if (limit == null || !limit.matches("[0-9]+Mi")) {
-            throw new AssertionError("manifests/reconcile/deployment.yaml: expected a memory limit in Mi, got " + limit);
+        /** The plain {@code env} values (JAVA_TOOL_OPTIONS, ...); those from fieldRefs are left out. */
+        Map<String, String> env() {
+            Map<String, String> env = new LinkedHashMap<>();
+            for (Map<String, Object> var : Trees.list(tree, "env")) {
+                if (var.get("value") != null) {
+                    env.put(Trees.string(var, "name"), Trees.string(var, "value"));
+                }
+            }
+            return env;
         }
-        return Integer.parseInt(limit.substring(0, limit.length() - 2));
-    }
 
-    private Map<String, Object> controllerContainer() {
-        Map<String, Object> deployment = documents(dir.resolve("reconcile/deployment.yaml")).get(0);
-        List<Map<String, Object>> containers = Trees.list(deployment, "spec", "template", "spec", "containers");
-        return containers.get(0);
+        /** The memory limit in MiB. */
+        int memoryLimitMiB() {
+            String limit = Trees.string(tree, "resources", "limits", "memory");
+            if (limit == null || !limit.matches("[0-9]+Mi")) {
+                throw new AssertionError(file + ": expected a memory limit in Mi, got " + limit);
+            }
+            return Integer.parseInt(limit.substring(0, limit.length() - 2));
+        }
     }
 
     /** Every file in manifests/samples, sorted. */

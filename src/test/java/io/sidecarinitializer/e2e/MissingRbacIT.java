@@ -76,7 +76,7 @@ class MissingRbacIT {
 
     /** Starts the controller with the Deployment's args; it must exit 1 with one "controller: forbidden: ..." line. */
     private static String forbiddenLineOfAControllerStart(String label) throws InterruptedException {
-        List<String> args = new ArrayList<>(new Manifests(env.projectDir()).controllerArgs());
+        List<String> args = new ArrayList<>(new Manifests(env.projectDir()).controller().args());
         args.add("--identity=e2e-rbac");
         ControllerProcess controller = env.startController(label, args);
         try {

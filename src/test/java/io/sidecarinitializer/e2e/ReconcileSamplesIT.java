@@ -91,7 +91,7 @@ class ReconcileSamplesIT {
                 .filter(d -> "Deployment".equals(Trees.kind(d))).findFirst().orElseThrow();
         kubectl.okWithInput(Manifests.read(env.projectDir().resolve("manifests/samples/sleep.yaml")), "apply", "-n", "kube-system", "-f", "-");
 
-        List<String> args = new ArrayList<>(manifests.controllerArgs());
+        List<String> args = new ArrayList<>(manifests.controller().args());
         args.add("--all-kinds");
         args.add("--identity=" + IDENTITY);
         controller = env.startController("ReconcileSamplesIT-controller", args).awaitReady(Duration.ofSeconds(90));

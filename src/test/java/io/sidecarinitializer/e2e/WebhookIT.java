@@ -8,9 +8,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Base64;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
@@ -30,9 +28,9 @@ import org.junit.jupiter.api.Test;
 class WebhookIT {
     private static final Duration PROCESSING = Duration.ofSeconds(60);
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String CONFIGURATION = "sidecar-injector";
-    private static final String CERT_SECRET = "sidecar-injector-certs";
-    private static final String LABEL = "istio-injection=enabled";
+    private static final String CONFIGURATION = LoopbackWebhookConfiguration.NAME;
+    private static final String CERT_SECRET = LoopbackWebhookConfiguration.CERT_SECRET;
+    private static final String LABEL = LoopbackWebhookConfiguration.LABEL;
 
     private static KubeEnvironment env;
     private static Kubectl kubectl;
@@ -52,9 +50,9 @@ class WebhookIT {
         env.applyManifests().assertOk();
         kubectl.ok("delete", "secret", CERT_SECRET, "-n", "istio-system", "--ignore-not-found");
         port = ControllerProcess.freePort();
-        registerOnLoopback();
+        LoopbackWebhookConfiguration.register(env, port);
         webhook = startWebhook("WebhookIT-webhook");
-        labeled = labeledNamespace("webhook");
+        labeled = LoopbackWebhookConfiguration.labeledNamespace(env, pods, "webhook");
     }
 
     @AfterAll
@@ -65,9 +63,7 @@ class WebhookIT {
             }
         } finally {
             if (env != null) {
-                // Our configuration was created without `kubectl apply`; the manifests' own comes back in its place.
-                kubectl.ok("delete", "mutatingwebhookconfiguration", CONFIGURATION, "--ignore-not-found");
-                env.applyManifests().assertOk();
+                LoopbackWebhookConfiguration.restore(env);
             }
         }
     }
@@ -221,48 +217,14 @@ class WebhookIT {
         assertThat(webhook.log()).as("webhook log %s", webhook.logFile()).doesNotContainIgnoringCase("forbidden");
     }
 
-    /**
-     * Replaces the manifests' MutatingWebhookConfiguration by the same one with a {@code url} clientConfig on
-     * loopback: created, not applied, so the webhook patches its caBundle as it would the installed one.
-     */
-    private static void registerOnLoopback() throws JsonProcessingException {
-        Map<String, Object> configuration = Manifests.documents(kubectl.ok("kustomize", env.webhookManifests())).stream()
-                .filter(d -> "MutatingWebhookConfiguration".equals(Trees.kind(d))).findFirst().orElseThrow();
-        List<Map<String, Object>> webhooks = new ArrayList<>();
-        for (Map<String, Object> w : Trees.list(configuration, "webhooks")) {
-            Map<String, Object> copy = new LinkedHashMap<>(w);
-            copy.put("clientConfig", Map.of("url", "https://127.0.0.1:" + port + "/inject"));
-            webhooks.add(copy);
-        }
-        Map<String, Object> loopback = new LinkedHashMap<>(configuration);
-        loopback.put("webhooks", webhooks);
-        kubectl.ok("delete", "mutatingwebhookconfiguration", CONFIGURATION, "--ignore-not-found");
-        kubectl.okWithInput(JSON.writeValueAsString(loopback), "create", "-f", "-");
-    }
-
     /** The webhook as manifests/webhook/deployment.yaml runs it (no certificate files), serving on loopback. */
     private static ControllerProcess startWebhook(String label) {
         ControllerProcess started = env.startWebhook(label, List.of("--port=" + port, "--config-namespace=istio-system",
                 "--config-map=istio-inject", "--log-format=json", "--namespace=istio-system", "--service-name=sidecar-injector",
                 "--cert-secret=" + CERT_SECRET, "--webhook-config=" + CONFIGURATION, "--tls-san=127.0.0.1"));
         started.awaitReady(Duration.ofSeconds(90));
-        Poll.until("the webhook to write its CA into MutatingWebhookConfiguration " + CONFIGURATION, PROCESSING, () -> {
-            started.assertAlive();
-            String caBundle = Trees.string(Trees.list(kubectl.json("get", "mutatingwebhookconfiguration", CONFIGURATION), "webhooks").get(0),
-                    "clientConfig", "caBundle");
-            return caBundle != null && !caBundle.isEmpty();
-        });
+        LoopbackWebhookConfiguration.awaitCaBundle(kubectl, started::assertAlive);
         return started;
-    }
-
-    private static String labeledNamespace(String prefix) {
-        String namespace = env.freshNamespace(prefix);
-        kubectl.ok("label", "namespace", namespace, LABEL);
-        pods.awaitServiceAccount(namespace);
-        // The API server reads namespace labels from its informer: wait until a pod there is injected.
-        Poll.until("pods in " + namespace + " to be injected", PROCESSING,
-                () -> Pods.injected(pods.create(namespace, "probe-" + suffix())));
-        return namespace;
     }
 
     private static final Pattern SYSTEM_NAMESPACE_SKIPS = Pattern.compile(
