@@ -8,7 +8,7 @@
 # target/image/image.env), kubectl and curl. Each repetition starts three variants, in an order that rotates,
 # and times from the start command to the first 200 from /readyz (polled every 20 ms), with the JVM's CPU time
 # (user + system) by then, which a loaded machine distorts less; then reads the RSS 5 s later:
-#   image        the image as manifests/base/deployment.yaml runs it: podman run on host network, read-only
+#   image        the image as manifests/reconcile/deployment.yaml runs it: podman run on host network, read-only
 #                root filesystem, the memory limit, the ServiceAccount mount, the Deployment's environment;
 #   image-nocds  the same with -Xshare:off: what the class-data sharing archive saves;
 #   jar          java -jar target/sidecar-initializer.jar on this machine's JVM, same JAVA_TOOL_OPTIONS, the memory
@@ -21,7 +21,7 @@ REPS=${1:-5}
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../../.." && pwd)
 JAR="$ROOT/target/sidecar-initializer.jar"
-DEPLOYMENT="$ROOT/manifests/base/deployment.yaml"
+DEPLOYMENT="$ROOT/manifests/reconcile/deployment.yaml"
 BUILD="$HERE/build-image.sh"
 [ -f "$JAR" ] || { echo "no $JAR: run ./mvnw -q -B package -DskipTests first" >&2; exit 1; }
 [ -f "$ROOT/target/image/image.env" ] || { echo "no image: run bash $BUILD build first" >&2; exit 1; }
@@ -45,7 +45,7 @@ trap cleanup EXIT
 
 bash "$ROOT/src/test/k8s/kube-env.sh" start "$DIR" >/dev/null
 set -a; . "$DIR/env"; set +a
-kubectl apply -k "$ROOT/manifests/" >/dev/null
+kubectl apply -k "$ROOT/manifests/reconcile/" >/dev/null
 
 mkdir -m 755 "$DIR/sa"
 printf '%s' "$SIDECAR_KUBE_SA_TOKEN" >"$DIR/sa/token"

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 12: the image this checkout builds, run as manifests/base/deployment.yaml runs it ({@link ImageContainer}),
+ * Issue 12: the image this checkout builds, run as manifests/reconcile/deployment.yaml runs it ({@link ImageContainer}),
  * against the real API server. The controller, with the Deployment's args, injects a Deployment; the process is
  * UID 10001 and maps the image's class-data sharing archive; /readyz answers. The webhook from the same image, with
  * its Deployment's args and its own certificate, serves /inject to the API server.
