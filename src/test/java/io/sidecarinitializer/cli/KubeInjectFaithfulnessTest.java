@@ -1,5 +1,6 @@
 package io.sidecarinitializer.cli;
 
+import static io.sidecarinitializer.testing.Bytes.concat;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sidecarinitializer.yaml.KubeYaml;
@@ -374,20 +375,6 @@ class KubeInjectFaithfulnessTest {
             assertThat(new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8))
                     .isEqualTo("kube-inject: cannot write to stdout: broken pipe\n");
         }
-    }
-
-    private static byte[] concat(byte[]... parts) {
-        int n = 0;
-        for (byte[] p : parts) {
-            n += p.length;
-        }
-        byte[] all = new byte[n];
-        int at = 0;
-        for (byte[] p : parts) {
-            System.arraycopy(p, 0, all, at, p.length);
-            at += p.length;
-        }
-        return all;
     }
 
     private static boolean startsWith(byte[] bytes, byte[] prefix) {

@@ -1,5 +1,7 @@
 package io.sidecarinitializer.e2e;
 
+import static io.sidecarinitializer.testing.Bytes.concat;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -305,20 +307,6 @@ final class KubeInjectCorpus {
 
     private static byte[] bom(String text) {
         return concat(new byte[] {(byte) 0xef, (byte) 0xbb, (byte) 0xbf}, text.getBytes(StandardCharsets.UTF_8));
-    }
-
-    private static byte[] concat(byte[]... parts) {
-        int n = 0;
-        for (byte[] p : parts) {
-            n += p.length;
-        }
-        byte[] all = new byte[n];
-        int at = 0;
-        for (byte[] p : parts) {
-            System.arraycopy(p, 0, all, at, p.length);
-            at += p.length;
-        }
-        return all;
     }
 
     private void file(String name, String text) throws IOException {
