@@ -76,8 +76,20 @@ public final class WebhookHandlerBenchmark {
         report("floor: JSON read + write", floor);
         System.out.printf(Locale.ROOT, "handler / floor, median: %.2fx (no log line: %.2fx)%n", median(handled) / median(floor),
                 median(quiet) / median(floor));
+        // Garbage per review sets how often the webhook's young collections pause every request in flight.
+        System.out.printf(Locale.ROOT, "allocated per review: handler %.1f KiB, floor %.1f KiB%n",
+                allocatedPerCall(() -> handler.handle(review), reviews) / 1024, allocatedPerCall(() -> roundTrip(review), reviews) / 1024);
 
         overHttps(handler, review, https);
+    }
+
+    private static double allocatedPerCall(java.util.function.Supplier<Object> call, int calls) {
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long before = threads.getCurrentThreadAllocatedBytes();
+        for (int i = 0; i < calls; i++) {
+            call.get();
+        }
+        return (double) (threads.getCurrentThreadAllocatedBytes() - before) / calls;
     }
 
     private static void overHttps(ReviewHandler handler, byte[] review, int count) throws Exception {
