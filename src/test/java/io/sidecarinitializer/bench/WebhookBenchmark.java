@@ -179,6 +179,7 @@ public final class WebhookBenchmark {
             report("webhook p99 handling time", String.format(Locale.ROOT, "%.2f ms (bucket upper bound; within it, as Prometheus's "
                     + "histogram_quantile: %.1f ms; p50 ≤ %.2f ms; %d requests)", p99, p99Estimate, p50, (long) requests), p99 < P99_TARGET_MS,
                     "< " + P99_TARGET_MS + " ms");
+            System.out.println("  handling times by bucket (ms: requests): " + distribution(before, after));
             System.out.printf(Locale.ROOT, "  webhook CPU (user + system) over the measured rounds: %.2f s, %.2f ms per admission request%n",
                     cpu, cpu * 1000 / requests);
             report("webhook peak RSS under load", String.format(Locale.ROOT, "%.0f MiB (at the end: %.0f MiB)", rss.peakMib(), rss.lastMib()),
@@ -391,6 +392,22 @@ public final class WebhookBenchmark {
             }
         }
         return Double.POSITIVE_INFINITY;
+    }
+
+    /** How many of the requests between the two scrapes fell in each bucket, by its upper bound in ms. */
+    static String distribution(Map<Double, Double> before, Map<Double, Double> after) {
+        StringBuilder out = new StringBuilder();
+        double below = 0;
+        for (Map.Entry<Double, Double> bucket : after.entrySet()) {
+            double cumulative = bucket.getValue() - before.getOrDefault(bucket.getKey(), 0.0);
+            if (cumulative > below) {
+                out.append(out.isEmpty() ? "" : ", ").append(bucket.getKey().isInfinite() ? "+Inf" : String.format(Locale.ROOT, "≤%s",
+                        java.math.BigDecimal.valueOf(bucket.getKey() * 1000).stripTrailingZeros().toPlainString())).append(": ")
+                        .append((long) (cumulative - below));
+            }
+            below = cumulative;
+        }
+        return out.toString();
     }
 
     /**

@@ -35,5 +35,6 @@ class WebhookBenchmarkTest {
         assertEquals(0.005 + 0.005 * (89.1 - 80) / 10, WebhookBenchmark.interpolated(before, after, 0.99), 1e-12);
         assertEquals(0.001 + 0.004 * (45 - 40) / 40, WebhookBenchmark.interpolated(before, after, 0.50), 1e-12);
         assertEquals(0.005, WebhookBenchmark.percentile(before, after, 0.50));
+        assertEquals("≤1: 40, ≤5: 40, ≤10: 10", WebhookBenchmark.distribution(before, after));
     }
 }
