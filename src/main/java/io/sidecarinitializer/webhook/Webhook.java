@@ -77,7 +77,6 @@ public final class Webhook implements AutoCloseable {
             }
         }
         if (options.httpPort() != -1) {
-            resources.add(ControllerMetrics.bindJvm(registry));
             http = ProbeServer.start(options.httpPort(), registry, this::isReady, this::readiness);
             resources.add(http);
         }
@@ -96,8 +95,8 @@ public final class Webhook implements AutoCloseable {
             resources.add(certificates);
         }
 
-        // Neither Vert.x nor the certificate needs the configuration: both are made while the ConfigMaps are listed.
-        // The server listens only once all three are there, so no review is ever answered without a configuration.
+        // Neither Vert.x, the certificate nor the JVM's metrics need the configuration: they are made while the ConfigMaps
+        // are listed. The server listens only once all are there, so no review is answered without a configuration.
         ExecutorService starting = Executors.newFixedThreadPool(2, r -> {
             Thread t = new Thread(r, "webhook-start");
             t.setDaemon(true);
@@ -112,16 +111,20 @@ public final class Webhook implements AutoCloseable {
             CompletableFuture<TlsCredentials> firstCredentials = certificates == null
                     ? CompletableFuture.completedFuture(firstFromFiles)
                     : CompletableFuture.supplyAsync(certificates::check, starting);
+            CompletableFuture<WebhookServer> serving = prepared.thenCombineAsync(firstCredentials, WebhookServer::withCertificate, starting);
+            CompletableFuture<Void> jvmMetrics = options.httpPort() == -1 ? CompletableFuture.completedFuture(null)
+                    : CompletableFuture.runAsync(() -> resources.add(ControllerMetrics.bindJvm(registry)), starting);
             try {
                 config.start(SYNC_TIMEOUT);
             } finally {
-                // Whatever happened, let both finish, so that what they made is in resources for close().
-                CompletableFuture.allOf(prepared, firstCredentials).exceptionally(e -> null).join();
+                // Whatever happened, let all finish, so that what they made is in resources for close().
+                CompletableFuture.allOf(serving, jvmMetrics).exceptionally(e -> null).join();
             }
             config.stopped().whenComplete((ignored, error) -> stop("the ConfigMap watch in " + options.configNamespace() + " ended"
                     + (error == null ? "" : ": " + error.getMessage())));
-            WebhookServer ready = result(prepared);
-            ready.listen(options.port(), result(firstCredentials));
+            result(jvmMetrics);
+            WebhookServer ready = result(serving);
+            ready.listen(options.port());
             server = ready;
         } finally {
             starting.shutdown();

@@ -48,7 +48,7 @@ public final class WebhookServer implements AutoCloseable {
     public static WebhookServer start(int port, TlsCredentials credentials, ReviewHandler handler) throws Exception {
         WebhookServer server = prepare(handler);
         try {
-            server.listen(port, credentials);
+            server.withCertificate(credentials).listen(port);
             return server;
         } catch (Exception | Error e) {
             server.close();
@@ -58,7 +58,7 @@ public final class WebhookServer implements AutoCloseable {
 
     /**
      * Vert.x, the routes and the server, not listening yet: the part of the start that needs neither the certificate
-     * nor the configuration, so it can run while they load. {@link #listen} makes it serve.
+     * nor the configuration, so it can run while they load. {@link #withCertificate}, then {@link #listen}, make it serve.
      */
     public static WebhookServer prepare(ReviewHandler handler) {
         int cores = Runtime.getRuntime().availableProcessors();
@@ -90,13 +90,21 @@ public final class WebhookServer implements AutoCloseable {
         }
     }
 
-    /** Serves {@code credentials} on {@code port} (0: a free one) on every interface; returns once it listens. */
-    public void listen(int port, TlsCredentials first) throws Exception {
+    /** Takes the first serving certificate (a key store in the key manager: slow the first time), before {@link #listen}. */
+    public WebhookServer withCertificate(TlsCredentials first) {
         keys.use(first);
         credentials = first;
+        return this;
+    }
+
+    /** Serves on {@code port} (0: a free one) on every interface; returns once it listens. */
+    public void listen(int port) throws Exception {
+        if (credentials == null) {
+            throw new IllegalStateException("no serving certificate yet");
+        }
         await(server.listen(port));
         log.info("Serving {} over HTTPS (TLS 1.2+) on port {}; certificate {} valid until {}", PATH, server.actualPort(),
-                first.leaf().getSubjectX500Principal().getName(), first.notAfter());
+                credentials.leaf().getSubjectX500Principal().getName(), credentials.notAfter());
     }
 
     public int port() {
