@@ -26,9 +26,8 @@ final class ReloadingKeyManager extends X509ExtendedKeyManager {
     private volatile Generation current;
     private volatile Generation previous;
 
-    ReloadingKeyManager(TlsCredentials first) {
-        use(first);
-    }
+    /** Holds no certificate until the first {@link #use}, which must come before the server listens. */
+    ReloadingKeyManager() {}
 
     void use(TlsCredentials credentials) {
         String alias = "webhook-" + GENERATIONS.incrementAndGet();

@@ -16,7 +16,10 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -74,7 +77,6 @@ public final class Webhook implements AutoCloseable {
             }
         }
         if (options.httpPort() != -1) {
-            resources.add(ControllerMetrics.bindJvm(registry));
             http = ProbeServer.start(options.httpPort(), registry, this::isReady, this::readiness);
             resources.add(http);
         }
@@ -82,26 +84,64 @@ public final class Webhook implements AutoCloseable {
         resources.add(events);
         config = new ConfigWatcher(client, options.configNamespace(), options.configMap(), new ControllerMetrics(registry), events);
         resources.add(config);
-        config.start(SYNC_TIMEOUT);
-        config.stopped().whenComplete((ignored, error) -> stop("the ConfigMap watch in " + options.configNamespace() + " ended"
-                + (error == null ? "" : ": " + error.getMessage())));
-
         ObjectMapper json = new ObjectMapper();
         PodAdmission admission = new PodAdmission(() -> config.active().injector(), options.failClosed(), json);
         ReviewHandler handler = new ReviewHandler(admission, new AdmissionMetrics(registry), json);
-
+        SelfManagedCertificates certificates = null;
         if (options.selfManagedCertificates()) {
             List<String> names = CertificateBundle.serviceNames(options.serviceName(), options.namespace(), options.tlsSans());
-            SelfManagedCertificates certificates = new SelfManagedCertificates(client, options.namespace(), options.certSecret(),
-                    options.webhookConfig(), names, clock);
+            certificates = new SelfManagedCertificates(client, options.namespace(), options.certSecret(), options.webhookConfig(),
+                    names, clock);
             resources.add(certificates);
-            server = WebhookServer.start(options.port(), certificates.check(), handler);
-            resources.add(0, server);
+        }
+
+        // Neither Vert.x, the certificate nor the JVM's metrics need the configuration: they are made while the ConfigMaps
+        // are listed. The server listens only once all are there, so no review is answered without a configuration.
+        ExecutorService starting = Executors.newFixedThreadPool(2, r -> {
+            Thread t = new Thread(r, "webhook-start");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            CompletableFuture<WebhookServer> prepared = CompletableFuture.supplyAsync(() -> {
+                WebhookServer s = WebhookServer.prepare(handler);
+                resources.add(0, s);
+                return s;
+            }, starting);
+            CompletableFuture<TlsCredentials> firstCredentials = certificates == null
+                    ? CompletableFuture.completedFuture(firstFromFiles)
+                    : CompletableFuture.supplyAsync(certificates::check, starting);
+            CompletableFuture<WebhookServer> serving = prepared.thenCombineAsync(firstCredentials, WebhookServer::withCertificate, starting);
+            CompletableFuture<Void> jvmMetrics = options.httpPort() == -1 ? CompletableFuture.completedFuture(null)
+                    : CompletableFuture.runAsync(() -> resources.add(ControllerMetrics.bindJvm(registry)), starting);
+            try {
+                config.start(SYNC_TIMEOUT);
+            } finally {
+                // Whatever happened, let all finish, so that what they made is in resources for close().
+                CompletableFuture.allOf(serving, jvmMetrics).exceptionally(e -> null).join();
+            }
+            config.stopped().whenComplete((ignored, error) -> stop("the ConfigMap watch in " + options.configNamespace() + " ended"
+                    + (error == null ? "" : ": " + error.getMessage())));
+            result(jvmMetrics);
+            WebhookServer ready = result(serving);
+            ready.listen(options.port());
+            server = ready;
+        } finally {
+            starting.shutdown();
+        }
+        if (certificates != null) {
             certificates.start(server::use);
         } else {
-            server = WebhookServer.start(options.port(), firstFromFiles, handler);
-            resources.add(0, server);
             files.start(server::use, CertificateFiles.POLL_INTERVAL);
+        }
+    }
+
+    /** What a start step returned, or the exception it threw, as it threw it. */
+    private static <T> T result(CompletableFuture<T> step) throws Exception {
+        try {
+            return step.join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof Exception cause ? cause : e;
         }
     }
 

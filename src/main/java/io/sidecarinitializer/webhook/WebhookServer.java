@@ -38,15 +38,29 @@ public final class WebhookServer implements AutoCloseable {
     private final ReloadingKeyManager keys;
     private volatile TlsCredentials credentials;
 
-    private WebhookServer(Vertx vertx, HttpServer server, ReloadingKeyManager keys, TlsCredentials credentials) {
+    private WebhookServer(Vertx vertx, HttpServer server, ReloadingKeyManager keys) {
         this.vertx = vertx;
         this.server = server;
         this.keys = keys;
-        this.credentials = credentials;
     }
 
     /** Listens on {@code port} (0: a free one) on every interface and returns once it does. */
     public static WebhookServer start(int port, TlsCredentials credentials, ReviewHandler handler) throws Exception {
+        WebhookServer server = prepare(handler);
+        try {
+            server.withCertificate(credentials).listen(port);
+            return server;
+        } catch (Exception | Error e) {
+            server.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Vert.x, the routes and the server, not listening yet: the part of the start that needs neither the certificate
+     * nor the configuration, so it can run while they load. {@link #withCertificate}, then {@link #listen}, make it serve.
+     */
+    public static WebhookServer prepare(ReviewHandler handler) {
         int cores = Runtime.getRuntime().availableProcessors();
         Vertx vertx = Vertx.vertx(new VertxOptions()
                 .setEventLoopPoolSize(Math.max(1, Math.min(cores, 4)))
@@ -54,7 +68,7 @@ public final class WebhookServer implements AutoCloseable {
                 // Nothing is served from files; no cache directory on a read-only root filesystem.
                 .setFileSystemOptions(new FileSystemOptions().setFileCachingEnabled(false).setClassPathResolvingEnabled(false)));
         try {
-            ReloadingKeyManager keys = new ReloadingKeyManager(credentials);
+            ReloadingKeyManager keys = new ReloadingKeyManager();
             HttpServerOptions options = new HttpServerOptions()
                     .setSsl(true)
                     .setUseAlpn(true)
@@ -69,15 +83,28 @@ public final class WebhookServer implements AutoCloseable {
                     .handler(ctx -> review(ctx, handler))
                     .failureHandler(ctx -> failed(ctx, handler));
             router.route(PATH).handler(ctx -> ctx.response().setStatusCode(405).putHeader("Allow", "POST").end());
-            HttpServer server = vertx.createHttpServer(options).requestHandler(router);
-            await(server.listen(port));
-            log.info("Serving {} over HTTPS (TLS 1.2+) on port {}; certificate {} valid until {}", PATH, server.actualPort(),
-                    credentials.leaf().getSubjectX500Principal().getName(), credentials.notAfter());
-            return new WebhookServer(vertx, server, keys, credentials);
-        } catch (Exception | Error e) {
+            return new WebhookServer(vertx, vertx.createHttpServer(options).requestHandler(router), keys);
+        } catch (RuntimeException | Error e) {
             vertx.close();
             throw e;
         }
+    }
+
+    /** Takes the first serving certificate (a key store in the key manager: slow the first time), before {@link #listen}. */
+    public WebhookServer withCertificate(TlsCredentials first) {
+        keys.use(first);
+        credentials = first;
+        return this;
+    }
+
+    /** Serves on {@code port} (0: a free one) on every interface; returns once it listens. */
+    public void listen(int port) throws Exception {
+        if (credentials == null) {
+            throw new IllegalStateException("no serving certificate yet");
+        }
+        await(server.listen(port));
+        log.info("Serving {} over HTTPS (TLS 1.2+) on port {}; certificate {} valid until {}", PATH, server.actualPort(),
+                credentials.leaf().getSubjectX500Principal().getName(), credentials.notAfter());
     }
 
     public int port() {

@@ -83,7 +83,7 @@ import org.slf4j.LoggerFactory;
  *   <li><b>Process</b>: the real jar as its own JVM ({@code controller --mode=initializer}), with the JVM flags
  *       and environment the Deployment in {@code manifests/reconcile} gives it ({@link ProductionJvm}: its memory limit as
  *       {@code -XX:MaxRAM}, its {@code JAVA_TOOL_OPTIONS}), and a class-data sharing archive made as the Dockerfile
- *       makes it ({@link ControllerClassList}, then {@code -Xshare:dump}; {@code bench.cds=false} runs without,
+ *       makes it ({@link ImageClassList}, then {@code -Xshare:dump}; {@code bench.cds=false} runs without,
  *       {@code bench.classList} uses a given class list), KUBECONFIG pointing at a mock server in this process that
  *       also pages
  *       lists as kube-apiserver does. Start-to-ready (process start to the first 200 from /readyz) on an empty
@@ -671,9 +671,9 @@ public final class ControllerBenchmark {
         if (!"false".equals(System.getProperty("bench.cds"))) {
             // As the image does it (Dockerfile): a training run's class list, dumped into an archive for this JVM.
             String given = System.getProperty("bench.classList");
-            Path classList = given != null ? Path.of(given) : work.resolve("controller.classlist");
+            Path classList = given != null ? Path.of(given) : work.resolve("image.classlist");
             if (given == null) {
-                System.out.printf(Locale.ROOT, "class list from a training run: %d classes%n", ControllerClassList.write(jar, classList));
+                System.out.printf(Locale.ROOT, "class list from the training runs: %d classes%n", ImageClassList.write(jar, classList));
             }
             flags.add("-XX:SharedArchiveFile=" + sharedArchive(classList, jar, work));
         }
@@ -804,7 +804,7 @@ public final class ControllerBenchmark {
 
     /** A class-data sharing archive of the classes in {@code classList}, for this copy of the jar. */
     static Path sharedArchive(Path classList, Path jar, Path work) throws IOException, InterruptedException {
-        Path archive = work.resolve("controller.jsa");
+        Path archive = work.resolve("sidecar-initializer.jsa");
         Process dump = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xshare:dump",
                 "-XX:SharedClassListFile=" + classList.toAbsolutePath(), "-XX:SharedArchiveFile=" + archive, "-cp", jar.toString())
                 .redirectErrorStream(true).redirectOutput(work.resolve("cds-dump.log").toFile()).start();
@@ -946,6 +946,28 @@ public final class ControllerBenchmark {
         }
     }
 
+    /** A kubeconfig for a mock API server at {@code serverUrl} (token auth with a dummy token), written to {@code file}. */
+    static Path kubeconfig(String serverUrl, Path file) throws IOException {
+        return Files.writeString(file, """
+                apiVersion: v1
+                kind: Config
+                clusters:
+                - name: mock
+                  cluster:
+                    server: %s
+                users:
+                - name: bench
+                  user:
+                    token: bench
+                contexts:
+                - name: mock
+                  context:
+                    cluster: mock
+                    user: bench
+                current-context: mock
+                """.formatted(serverUrl));
+    }
+
     /** The controller jar as its own JVM, configured like kubectl through a kubeconfig for the mock server. */
     static final class ControllerProcess implements AutoCloseable {
         private final Process process;
@@ -968,25 +990,7 @@ public final class ControllerBenchmark {
         static ControllerProcess start(String serverUrl, Path jar, List<String> flags, Map<String, String> env, Path work,
                                        String name, String mode) throws IOException, InterruptedException {
             awaitIdleJvm();
-            Path kubeconfig = work.resolve(name + ".kubeconfig");
-            Files.writeString(kubeconfig, """
-                    apiVersion: v1
-                    kind: Config
-                    clusters:
-                    - name: mock
-                      cluster:
-                        server: %s
-                    users:
-                    - name: bench
-                      user:
-                        token: bench
-                    contexts:
-                    - name: mock
-                      context:
-                        cluster: mock
-                        user: bench
-                    current-context: mock
-                    """.formatted(serverUrl));
+            Path kubeconfig = kubeconfig(serverUrl, work.resolve(name + ".kubeconfig"));
             int port;
             try (ServerSocket s = new ServerSocket(0)) {
                 port = s.getLocalPort();
@@ -1165,7 +1169,7 @@ public final class ControllerBenchmark {
         return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
     }
 
-    private static String seconds(List<Double> values) {
+    static String seconds(List<Double> values) {
         return String.join(", ", values.stream().map(v -> String.format(Locale.ROOT, "%.2f", v)).toList());
     }
 

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
  * Issue 12: the image this checkout builds, run as manifests/reconcile/deployment.yaml runs it ({@link ImageContainer}),
  * against the real API server. The controller, with the Deployment's args, injects a Deployment; the process is
  * UID 10001 and maps the image's class-data sharing archive; /readyz answers. The webhook from the same image, with
- * its Deployment's args and its own certificate, serves /inject to the API server.
+ * its Deployment's args and its own certificate, maps the same archive and serves /inject to the API server.
  */
 @RealKubeApiServer
 @BuiltImage
@@ -26,7 +26,7 @@ class ImageIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration READY = Duration.ofSeconds(90);
     private static final Duration PROCESSING = Duration.ofSeconds(60);
-    private static final String ARCHIVE = "/app/controller.jsa";
+    private static final String ARCHIVE = "/app/sidecar-initializer.jsa";
     private static final String UID = "10001";
 
     private static KubeEnvironment env;
@@ -92,6 +92,7 @@ class ImageIT {
         args.addAll(List.of("--port=" + port, "--tls-san=127.0.0.1"));
         try (ImageContainer webhook = ImageContainer.start(image, env, manifests.webhook(), env.webhookToken(), "ImageIT-webhook", args)) {
             webhook.awaitReady(READY);
+            assertThat(webhook.proc("maps")).as("memory mappings of the webhook's JVM").contains(ARCHIVE);
             LoopbackWebhookConfiguration.awaitCaBundle(kubectl, webhook::assertRunning);
             Pods pods = new Pods(kubectl);
 

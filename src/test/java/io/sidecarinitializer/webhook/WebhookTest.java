@@ -119,4 +119,22 @@ class WebhookTest {
         assertThatThrownBy(() -> Webhook.start(api.client, options(dir.resolve("missing.crt"), key)))
                 .hasMessageContaining("cannot read the certificate files").hasMessageContaining("missing.crt");
     }
+
+    @Test
+    void aForbiddenSecretStopsTheStartWithTheServersWordsAndLeavesNothingServing() throws Exception {
+        api.dispatcher.forbidGets("/api/v1/namespaces/istio-system/secrets", "secrets \"sidecar-injector-certs\" is forbidden: User "
+                + "\"system:serviceaccount:istio-system:sidecar-injector\" cannot get resource \"secrets\" in the namespace \"istio-system\"");
+        int port;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        WebhookOptions options = new WebhookOptions(port, null, null, -1, ApiServer.CONFIG_NS, "istio-inject", false, "istio-system",
+                "sidecar-injector", "sidecar-injector-certs", "sidecar-injector", List.of("127.0.0.1"), "test");
+
+        assertThatThrownBy(() -> Webhook.start(api.client, options)).isInstanceOf(StartupException.class)
+                .hasMessageStartingWith("forbidden: secrets \"sidecar-injector-certs\" is forbidden");
+        try (java.net.ServerSocket again = new java.net.ServerSocket(port)) {
+            assertThat(again.getLocalPort()).as("the HTTPS port is free again: nothing was left listening").isEqualTo(port);
+        }
+    }
 }
