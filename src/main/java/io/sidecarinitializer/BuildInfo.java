@@ -19,6 +19,11 @@ public final class BuildInfo {
         return PROPS.getProperty("istio.version", "unknown");
     }
 
+    /** What {@code --version} prints. */
+    public static String versionLine() {
+        return "sidecar-initializer " + version() + " (istio " + istioVersion() + ")";
+    }
+
     private static Properties load() {
         Properties p = new Properties();
         try (InputStream in = BuildInfo.class.getResourceAsStream("/build.properties")) {
