@@ -21,6 +21,17 @@ public final class KubeInjectCommandLine {
     /** The command it is a subcommand of, so usage and error messages name it as they always have. */
     private static final String PARENT = "sidecar-initializer";
 
+    /**
+     * Every part of this command line is given as an object, so picocli never needs its default factory, whose class
+     * initialisation looks for Groovy on the class path (a jar lookup that fails, on every run). Asked anyway, it defers.
+     */
+    private static final CommandLine.IFactory OBJECTS_ONLY = new CommandLine.IFactory() {
+        @Override
+        public <K> K create(Class<K> type) throws Exception {
+            return CommandLine.defaultFactory().create(type);
+        }
+    };
+
     private KubeInjectCommandLine() {}
 
     /** The command line of a kube-inject that reads stdin and writes stdout and stderr. */
@@ -29,7 +40,7 @@ public final class KubeInjectCommandLine {
     }
 
     static CommandSpec spec(KubeInjectCommand command) {
-        CommandSpec spec = CommandSpec.wrapWithoutInspection(command).name(NAME);
+        CommandSpec spec = CommandSpec.wrapWithoutInspection(command, OBJECTS_ONLY).name(NAME);
         spec.versionProvider(() -> new String[] {BuildInfo.versionLine()});
         spec.usageMessage()
                 .description(
@@ -94,8 +105,8 @@ public final class KubeInjectCommandLine {
 
     /** kube-inject on its own, under a bare {@code sidecar-initializer} so usage and messages name it as they always have. */
     static CommandLine standalone(KubeInjectCommand command) {
-        CommandLine parent = new CommandLine(CommandSpec.create().name(PARENT));
-        parent.addSubcommand(NAME, new CommandLine(spec(command)));
+        CommandLine parent = new CommandLine(CommandSpec.wrapWithoutInspection(null, OBJECTS_ONLY).name(PARENT), OBJECTS_ONLY);
+        parent.addSubcommand(NAME, new CommandLine(spec(command), OBJECTS_ONLY));
         return parent;
     }
 
