@@ -114,6 +114,19 @@ public final class KubeInjectStartupBenchmark {
         variants.add(dynamicSerial);
         variants.add(new Variant("JDK 17 static AppCDS, C1, G1", concat(List.of(java17, "-XX:SharedArchiveFile=" + g1Jsa, "-XX:TieredStopAtLevel=1"), slimRun), Map.of(), true));
         variants.add(new Variant("JDK 17 JDK's CDS only, C1, Serial", concat(List.of(java17), LAUNCHER_FLAGS_17, slimRun), Map.of(), true));
+        if (homes.size() > 1) {
+            // JDK 25: the AOT cache with both compilers (the launcher's choice) and with C1 alone, each trained with its flags.
+            String java25 = java(homes.get(1));
+            for (List<String> flags : List.of(List.of("-XX:+UseSerialGC"), LAUNCHER_FLAGS_17)) {
+                Path aot = work.resolve("jdk25-" + flags.size() + ".aot");
+                Path config = work.resolve("jdk25-" + flags.size() + ".aotconf");
+                mustRun(concat(List.of(java25, "-XX:AOTMode=record", "-XX:AOTConfiguration=" + config), flags, slimRun));
+                mustRun(concat(List.of(java25, "-XX:AOTMode=create", "-XX:AOTConfiguration=" + config, "-XX:AOTCache=" + aot), flags,
+                        List.of("-cp", slim.toString())));
+                variants.add(new Variant("JDK 25 AOT cache, " + (flags.size() == 1 ? "C1+C2" : "C1") + ", Serial",
+                        concat(List.of(java25, "-XX:AOTCache=" + aot), flags, slimRun), Map.of(), true));
+            }
+        }
         Variant plainWhole = new Variant("JDK 17 java -jar whole jar", concat(List.of(java17, "-jar", whole.toString(), "kube-inject"), kubeInjectArgs), Map.of(), true);
         variants.add(plainWhole);
 

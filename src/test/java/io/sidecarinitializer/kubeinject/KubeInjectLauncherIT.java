@@ -75,6 +75,24 @@ class KubeInjectLauncherIT {
                 .hasSize(2).allMatch(l -> l.contains("source: shared objects file"));
     }
 
+    /** Without JAVA_HOME the launcher finds the JDK of the java on the PATH, through its symlinks, for the cache's kind. */
+    @ParameterizedTest(name = "PATH={0}/bin")
+    @MethodSource("jdks")
+    void withoutJavaHomeTheJavaOnThePathDecides(String javaHome, @TempDir Path cache) throws Exception {
+        assumeTrue(Files.isExecutable(Path.of(javaHome, "bin", "java")), javaHome + " is not a JDK here");
+        Path bin = Files.createDirectories(cache.resolve("bin"));
+        Files.createSymbolicLink(bin.resolve("java"), Path.of(javaHome, "bin", "java"));
+        Run plain = run(List.of(javaHome + "/bin/java", "-jar", JAR.toString(), "kube-inject", "-f", SAMPLE.toString()), Map.of());
+
+        Run launched = run(List.of("/bin/sh", LAUNCHER.toString(), "-f", SAMPLE.toString()),
+                Map.of("PATH", bin + ":/usr/bin:/bin", "XDG_CACHE_HOME", cache.toString()));
+
+        assertThat(launched.exit()).as(launched.stderr()).isZero();
+        assertThat(launched.stdout()).isEqualTo(plain.stdout());
+        String expected = feature(javaHome) >= 25 ? ".aot" : ".jsa";
+        assertThat(cacheFiles(cache)).singleElement().satisfies(p -> assertThat(p.toString()).endsWith(expected));
+    }
+
     @ParameterizedTest(name = "JAVA_HOME={0}")
     @MethodSource("jdks")
     void aFailingFirstRunFailsAsJavaJarDoes(String javaHome, @TempDir Path cache) throws Exception {
@@ -121,6 +139,7 @@ class KubeInjectLauncherIT {
             pb.environment().remove("KUBE_INJECT_JAVA_OPTS");
             pb.environment().remove("KUBE_INJECT_CDS");
             pb.environment().remove("SIDECAR_INITIALIZER_JAR");
+            pb.environment().remove("JAVA_HOME");
             pb.environment().putAll(env);
             Process p = pb.start();
             if (!p.waitFor(120, TimeUnit.SECONDS)) {
