@@ -31,7 +31,7 @@ class KubeInjectJarIT {
     private static final Path SLIM = Path.of("target/kube-inject.jar").toAbsolutePath();
     private static final Path FULL = Path.of("target/sidecar-initializer.jar").toAbsolutePath();
     private static final Path SAMPLE = Path.of("manifests/samples/echo.yaml").toAbsolutePath();
-    private static final List<String> CONTENTS = List.of("META-INF/", "build.properties", "io/sidecarinitializer/BuildInfo.class",
+    private static final List<String> CONTENTS = List.of("META-INF/", "io/sidecarinitializer/BuildInfo.class",
             "io/sidecarinitializer/kubeinject/", "io/sidecarinitializer/config/", "io/sidecarinitializer/inject/",
             "io/sidecarinitializer/yaml/", "picocli/", "org/yaml/snakeyaml/", "com/fasterxml/jackson/");
 
