@@ -44,7 +44,8 @@ public final class KubeInjectStartupBenchmark {
     /** Issue 13: a small file through target/kube-inject in at most 2.5 times a bare JVM's hello world. */
     private static final double TARGET_RATIO = 2.5;
     private static final String MAIN = "io.sidecarinitializer.kubeinject.KubeInjectMain";
-    private static final List<String> LAUNCHER_FLAGS_17 = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC");
+    /** The launcher's JVM flags (on either JDK). */
+    private static final List<String> LAUNCHER_FLAGS = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-XX:-UsePerfData");
 
     private KubeInjectStartupBenchmark() {}
 
@@ -89,13 +90,13 @@ public final class KubeInjectStartupBenchmark {
         Path staticJsa = work.resolve("static.jsa");
         Path dynamicJsa = work.resolve("dynamic.jsa");
         Path classList = work.resolve("classes.list");
-        mustRun(concat(List.of(java17, "-XX:DumpLoadedClassList=" + classList), LAUNCHER_FLAGS_17, slimRun));
+        mustRun(concat(List.of(java17, "-XX:DumpLoadedClassList=" + classList), LAUNCHER_FLAGS, slimRun));
         mustRun(concat(List.of(java17, "-Xshare:dump", "-XX:SharedClassListFile=" + classList, "-XX:SharedArchiveFile=" + staticJsa),
-                LAUNCHER_FLAGS_17, List.of("-cp", slim.toString())));
+                LAUNCHER_FLAGS, List.of("-cp", slim.toString())));
         Path g1Jsa = work.resolve("static-g1.jsa");
         mustRun(List.of(java17, "-Xshare:dump", "-XX:SharedClassListFile=" + classList, "-XX:SharedArchiveFile=" + g1Jsa,
-                "-XX:TieredStopAtLevel=1", "-cp", slim.toString()));
-        mustRun(concat(List.of(java17, "-XX:ArchiveClassesAtExit=" + dynamicJsa), LAUNCHER_FLAGS_17, slimRun));
+                "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData", "-cp", slim.toString()));
+        mustRun(concat(List.of(java17, "-XX:ArchiveClassesAtExit=" + dynamicJsa), LAUNCHER_FLAGS, slimRun));
 
         List<Variant> variants = new ArrayList<>();
         Map<Variant, Variant> launcherAgainstHello = new LinkedHashMap<>();
@@ -108,22 +109,22 @@ public final class KubeInjectStartupBenchmark {
             launcherAgainstHello.put(launcher, bare);
             variants.add(launcher("launcher, " + jdk + ", whole jar", script, home, whole, work.resolve("cache-whole-" + feature(home)), kubeInjectArgs));
         }
-        Variant staticSerial = new Variant("JDK 17 static AppCDS, C1, Serial", concat(List.of(java17, "-XX:SharedArchiveFile=" + staticJsa), LAUNCHER_FLAGS_17, slimRun), Map.of(), true);
-        Variant dynamicSerial = new Variant("JDK 17 dynamic AppCDS, C1, Serial", concat(List.of(java17, "-XX:SharedArchiveFile=" + dynamicJsa), LAUNCHER_FLAGS_17, slimRun), Map.of(), true);
+        Variant staticSerial = new Variant("JDK 17 static AppCDS, C1, Serial", concat(List.of(java17, "-XX:SharedArchiveFile=" + staticJsa), LAUNCHER_FLAGS, slimRun), Map.of(), true);
+        Variant dynamicSerial = new Variant("JDK 17 dynamic AppCDS, C1, Serial", concat(List.of(java17, "-XX:SharedArchiveFile=" + dynamicJsa), LAUNCHER_FLAGS, slimRun), Map.of(), true);
         variants.add(staticSerial);
         variants.add(dynamicSerial);
-        variants.add(new Variant("JDK 17 static AppCDS, C1, G1", concat(List.of(java17, "-XX:SharedArchiveFile=" + g1Jsa, "-XX:TieredStopAtLevel=1"), slimRun), Map.of(), true));
-        variants.add(new Variant("JDK 17 JDK's CDS only, C1, Serial", concat(List.of(java17), LAUNCHER_FLAGS_17, slimRun), Map.of(), true));
+        variants.add(new Variant("JDK 17 static AppCDS, C1, G1", concat(List.of(java17, "-XX:SharedArchiveFile=" + g1Jsa, "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData"), slimRun), Map.of(), true));
+        variants.add(new Variant("JDK 17 JDK's CDS only, C1, Serial", concat(List.of(java17), LAUNCHER_FLAGS, slimRun), Map.of(), true));
         if (homes.size() > 1) {
             // JDK 25: the AOT cache with both compilers (the launcher's choice) and with C1 alone, each trained with its flags.
             String java25 = java(homes.get(1));
-            for (List<String> flags : List.of(List.of("-XX:+UseSerialGC"), LAUNCHER_FLAGS_17)) {
+            for (List<String> flags : List.of(List.of("-XX:+UseSerialGC", "-XX:-UsePerfData"), LAUNCHER_FLAGS)) {
                 Path aot = work.resolve("jdk25-" + flags.size() + ".aot");
                 Path config = work.resolve("jdk25-" + flags.size() + ".aotconf");
                 mustRun(concat(List.of(java25, "-XX:AOTMode=record", "-XX:AOTConfiguration=" + config), flags, slimRun));
                 mustRun(concat(List.of(java25, "-XX:AOTMode=create", "-XX:AOTConfiguration=" + config, "-XX:AOTCache=" + aot), flags,
                         List.of("-cp", slim.toString())));
-                variants.add(new Variant("JDK 25 AOT cache, " + (flags.size() == 1 ? "C1+C2" : "C1") + ", Serial",
+                variants.add(new Variant("JDK 25 AOT cache, " + (flags.size() == 2 ? "C1+C2" : "C1") + ", Serial",
                         concat(List.of(java25, "-XX:AOTCache=" + aot), flags, slimRun), Map.of(), true));
             }
         }
