@@ -78,9 +78,9 @@ class KubeInjectJarIT {
         assertThat(others).isEmpty();
     }
 
-    /** Java 5 class files (picocli's own jar) cannot be archived by AppCDS or the AOT cache. */
+    /** Java 5 class files (picocli's own jar) cannot be archived by AppCDS or the AOT cache; its notice goes with it. */
     @Test
-    void picocliIsInClassFilesTheClassCachesCanArchive() throws IOException {
+    void picocliIsInClassFilesTheClassCachesCanArchiveWithItsNotice() throws IOException {
         for (Path jar : List.of(SLIM, FULL)) {
             try (JarFile f = new JarFile(jar.toFile())) {
                 JarEntry commandLine = f.getJarEntry("picocli/CommandLine.class");
@@ -88,6 +88,10 @@ class KubeInjectJarIT {
                     in.readInt(); // magic
                     in.readUnsignedShort(); // minor
                     assertThat(in.readUnsignedShort()).as(jar + ": class file major version").isEqualTo(61);
+                }
+                try (InputStream notice = f.getInputStream(f.getJarEntry("META-INF/picocli/NOTICE"))) {
+                    assertThat(new String(notice.readAllBytes(), StandardCharsets.UTF_8)).as(jar + ": picocli's notice")
+                            .startsWith("picocli " + picocli.CommandLine.VERSION + " ").contains("Apache License, Version 2.0");
                 }
             }
         }
