@@ -1,6 +1,9 @@
 package io.sidecarinitializer.cli;
 
 import io.sidecarinitializer.BuildInfo;
+import io.sidecarinitializer.kubeinject.KubeInjectCommandLine;
+import io.sidecarinitializer.kubeinject.KubeInjectMain;
+import java.util.Arrays;
 import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -12,8 +15,7 @@ import picocli.CommandLine.Command;
         description = "Injects the Istio sidecar (istio-init + istio-proxy) into Kubernetes workloads.")
 public final class Main implements Runnable {
     /** The subcommands, in the order the usage help lists them (added by {@link #commandLine}, not by annotation). */
-    private static final List<Class<?>> SUBCOMMANDS =
-            List.of(KubeInjectCommand.class, ControllerCommand.class, WebhookCommand.class, VersionCommand.class, CommandLine.HelpCommand.class);
+    private static final List<String> SUBCOMMANDS = List.of(KubeInjectCommandLine.NAME, "controller", "webhook", "version", "help");
 
     /** Exit status for input or configuration we cannot use. */
     public static final int EXIT_BAD_INPUT = 1;
@@ -40,37 +42,47 @@ public final class Main implements Runnable {
 
     /** Runs a command line and returns its exit status (0 ok, 1 bad input, 2 usage). */
     public static int run(String... args) {
+        if (args.length > 0 && args[0].equals(KubeInjectCommandLine.NAME)) {
+            // kube-inject's own entry point: its run is mostly start-up, and this tree's annotations would double it.
+            return KubeInjectMain.run(Arrays.copyOfRange(args, 1, args.length));
+        }
         return commandLine(CommandLine.defaultFactory(), args).execute(args);
     }
 
     /**
-     * The command tree for these arguments. Picocli reflects over every command it is given, and the controller's
-     * options pull in the Kubernetes client's classes, so a run that names its subcommand first gets only that one
-     * (a kube-inject run starts faster); anything else (help, no or an unknown command) gets them all.
+     * The command tree for these arguments. Picocli reflects over every annotated command it is given, and the
+     * controller's options pull in the Kubernetes client's classes, so a run that names its subcommand first gets only
+     * that one; anything else (help, no or an unknown command) gets them all.
      */
     static CommandLine commandLine(CommandLine.IFactory factory, String... args) {
         CommandLine root = new CommandLine(new Main(), factory);
         // `help NAME` describes another command, so only a run of a command itself gets that one alone.
         String only = args.length > 0 && !args[0].equals("help") ? args[0] : null;
-        boolean known = false;
-        for (Class<?> command : SUBCOMMANDS) {
-            known |= nameOf(command).equals(only);
-        }
-        for (Class<?> command : SUBCOMMANDS) {
-            String name = nameOf(command);
+        boolean known = only != null && SUBCOMMANDS.contains(only);
+        for (String name : SUBCOMMANDS) {
             if (!known || name.equals(only)) {
-                try {
-                    root.addSubcommand(new CommandLine(factory.create(command), factory));
-                } catch (Exception e) {
-                    throw new CommandLine.InitializationException("cannot create the " + name + " command", e);
-                }
+                root.addSubcommand(name, subcommand(name, factory));
             }
         }
         return root;
     }
 
-    private static String nameOf(Class<?> command) {
-        return command.getAnnotation(Command.class).name();
+    private static CommandLine subcommand(String name, CommandLine.IFactory factory) {
+        if (name.equals(KubeInjectCommandLine.NAME)) {
+            return new CommandLine(KubeInjectCommandLine.spec());
+        }
+        Class<?> type = switch (name) {
+            case "controller" -> ControllerCommand.class;
+            case "webhook" -> WebhookCommand.class;
+            case "version" -> VersionCommand.class;
+            case "help" -> CommandLine.HelpCommand.class;
+            default -> throw new IllegalArgumentException("no command " + name);
+        };
+        try {
+            return new CommandLine(factory.create(type), factory);
+        } catch (Exception e) {
+            throw new CommandLine.InitializationException("cannot create the " + name + " command", e);
+        }
     }
 
     @Override
@@ -81,7 +93,7 @@ public final class Main implements Runnable {
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            return new String[] {"sidecar-initializer " + BuildInfo.version() + " (istio " + BuildInfo.istioVersion() + ")"};
+            return new String[] {BuildInfo.versionLine()};
         }
     }
 }

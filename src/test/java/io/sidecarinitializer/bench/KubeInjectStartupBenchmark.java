@@ -1,25 +1,18 @@
 package io.sidecarinitializer.bench;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.Enumeration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
-import java.util.TreeSet;
-import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
-import java.util.jar.JarOutputStream;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -27,173 +20,142 @@ import javax.tools.ToolProvider;
 
 /**
  * Wall time of one {@code kube-inject} on a small file, JVM start included, as a user feels it in
- * {@code kubectl apply -f <(kube-inject -f app.yaml)}: every variant is a fresh {@code java} process, rounds are
- * interleaved so machine noise hits every variant alike, and every variant must print the same bytes.
+ * {@code kubectl apply -f <(kube-inject -f app.yaml)}: every variant is a fresh process, rounds are interleaved (and
+ * rotated) so machine noise hits every variant alike, and every kube-inject variant must print the same bytes.
  *
  * <p>Not a test: a main that prints its figures. Package first, then run:
  * {@code ./mvnw -q -B package -DskipTests && ./mvnw -q -B exec:java -Dexec.classpathScope=test
  * -Dexec.mainClass=io.sidecarinitializer.bench.KubeInjectStartupBenchmark}
  *
- * <p>The jar is copied to a scratch directory first, so a parallel {@code mvn package} cannot swap it mid-run
- * (and so the CDS archives, which are tied to the jar's size and time, stay valid). System properties:
- * {@code bench.jar} (target/sidecar-initializer.jar), {@code bench.input} (manifests/samples/echo.yaml),
- * {@code bench.warmup} (3), {@code bench.runs} (20), {@code bench.keep} (keep the scratch directory),
- * {@code bench.jdk25} (/usr/lib/jvm/temurin-25-jdk-amd64; measured too when it is there).
+ * <p>Issue 13's yardstick: the launcher ({@code target/kube-inject} on {@code target/kube-inject.jar}) against a bare
+ * JVM printing "hello world" ({@code java -cp dir Hello}, default flags), each on its JDK, in the same rounds; the
+ * ratio of medians and the median of the per-round ratios are printed against the 2.5× target. Beside them, on JDK
+ * 17, the archive choices the launcher could make (static or dynamic AppCDS, serial or G1 collector) and the whole
+ * jar, for reference.
  *
- * <p>Issue 13's yardstick: the launcher script against a bare JVM printing "hello world", each on its JDK, in the
- * same rounds; the ratio of medians and the median of the per-round ratios are printed against the 2.5× target.
+ * <p>The jars are copied to a scratch directory first, so a parallel {@code mvn package} cannot swap them mid-run (and
+ * so the archives, tied to the jar's size and time, stay valid). System properties: {@code bench.jar}
+ * (target/kube-inject.jar), {@code bench.wholeJar} (target/sidecar-initializer.jar), {@code bench.input}
+ * (manifests/samples/echo.yaml), {@code bench.warmup} (3), {@code bench.runs} (20), {@code bench.keep} (keep the
+ * scratch directory), {@code bench.jdk25} (/usr/lib/jvm/temurin-25-jdk-amd64; measured too when it is there),
+ * {@code bench.launcher} (src/main/scripts/kube-inject).
  */
 public final class KubeInjectStartupBenchmark {
-    private static final double TARGET_SECONDS = 0.6;
     /** Issue 13: a small file through target/kube-inject in at most 2.5 times a bare JVM's hello world. */
     private static final double TARGET_RATIO = 2.5;
-    private static final String C1 = "-XX:TieredStopAtLevel=1";
-    private static final String SERIAL = "-XX:+UseSerialGC";
-    private static final String NO_PERF_DATA = "-XX:-UsePerfData";
-    /**
-     * A slim kube-inject jar: our classes, the CLI parser, the YAML library, Jackson for JSON input, plus whatever
-     * other class a kube-inject run loads from the full jar (picocli reflects on every subcommand's methods).
-     */
-    private static final List<String> SLIM_PREFIXES = List.of("META-INF/MANIFEST.MF", "io/sidecarinitializer/", "picocli/",
-            "org/yaml/snakeyaml/", "com/fasterxml/jackson/", "build.properties", "logback");
+    private static final String MAIN = "io.sidecarinitializer.kubeinject.KubeInjectMain";
+    /** The launcher's JVM flags (on either JDK). */
+    private static final List<String> LAUNCHER_FLAGS = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-XX:-UsePerfData");
 
     private KubeInjectStartupBenchmark() {}
 
-    /**
-     * A java command line (of the JDK at {@code javaHome}, or the benchmark's own when null), or with {@code launcher}
-     * set, a launcher script given {@code command} as its arguments.
-     */
-    private record Variant(String name, List<String> jvmFlags, Path jar, List<String> command, Map<String, String> env, Path launcher,
-                           Path javaHome) {
-        Variant(String name, List<String> jvmFlags, Path jar, List<String> command) {
-            this(name, jvmFlags, jar, command, Map.of(), null, null);
-        }
-
-        Variant(String name, List<String> jvmFlags, Path jar, List<String> command, Map<String, String> env) {
-            this(name, jvmFlags, jar, command, env, null, null);
-        }
-    }
+    /** A process: its command line and environment; {@code kubeInject} when its output must be the reference's. */
+    private record Variant(String name, List<String> command, Map<String, String> env, boolean kubeInject) {}
 
     private record Run(long nanos, byte[] stdout, String stderr, int exit) {}
 
     public static void main(String[] args) throws Exception {
-        Path jarIn = Path.of(System.getProperty("bench.jar", "target/sidecar-initializer.jar")).toAbsolutePath();
+        Path slimIn = Path.of(System.getProperty("bench.jar", "target/kube-inject.jar")).toAbsolutePath();
+        Path wholeIn = Path.of(System.getProperty("bench.wholeJar", "target/sidecar-initializer.jar")).toAbsolutePath();
         Path input = Path.of(System.getProperty("bench.input", "manifests/samples/echo.yaml")).toAbsolutePath();
+        Path script = Path.of(System.getProperty("bench.launcher", "src/main/scripts/kube-inject")).toAbsolutePath();
         int warmup = Integer.getInteger("bench.warmup", 3);
         int runs = Integer.getInteger("bench.runs", 20);
-        if (!Files.isRegularFile(jarIn)) {
-            throw new IllegalStateException(jarIn + " is missing: run ./mvnw -q -B package -DskipTests first");
+        for (Path p : List.of(slimIn, wholeIn, script)) {
+            if (!Files.isRegularFile(p)) {
+                throw new IllegalStateException(p + " is missing: run ./mvnw -q -B package -DskipTests first");
+            }
         }
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Path jdk17 = Path.of(System.getProperty("java.home"));
+        Path jdk25 = Path.of(System.getProperty("bench.jdk25", "/usr/lib/jvm/temurin-25-jdk-amd64"));
+        List<Path> homes = new ArrayList<>(List.of(jdk17));
+        if (Files.isExecutable(jdk25.resolve("bin/java")) && !jdk25.equals(jdk17)) {
+            homes.add(jdk25);
+        }
         Path work = Files.createTempDirectory("kube-inject-startup");
-        Path jar = work.resolve("sidecar-initializer.jar");
-        Files.copy(jarIn, jar, StandardCopyOption.COPY_ATTRIBUTES);
-        List<String> kubeInject = List.of("kube-inject", "-f", input.toString());
-        Set<String> loadedFromJar = classesLoadedFromJar(java, new Variant("reference", List.of(), jar, kubeInject), work);
-        Path slim = work.resolve("slim").resolve("sidecar-initializer.jar");
-        Files.createDirectories(slim.getParent());
-        int slimEntries = slimJar(jar, slim, loadedFromJar);
-        long extra = loadedFromJar.stream().filter(c -> SLIM_PREFIXES.stream().noneMatch(c::startsWith)).count();
+        Path slim = copy(slimIn, work.resolve("kube-inject.jar"));
+        Path whole = copy(wholeIn, work.resolve("whole").resolve("sidecar-initializer.jar"));
+        Path hello = helloWorld(work);
+        String java17 = java(jdk17);
+        List<String> kubeInjectArgs = List.of("-f", input.toString());
 
-        System.out.printf(Locale.ROOT, "kube-inject startup: %s on %s, %d warm-up + %d measured rounds, variants interleaved%n",
-                jarIn.getFileName(), Path.of("").toAbsolutePath().relativize(input), warmup, runs);
-        System.out.printf(Locale.ROOT, "java: %s (%s), %d CPUs; jar %.1f MB (%d entries)%n",
-                java, System.getProperty("java.vm.version"), Runtime.getRuntime().availableProcessors(), Files.size(jar) / 1e6, entries(jar));
-        System.out.printf(Locale.ROOT, "slim jar (built here, for comparison): %.1f MB, %d entries: %s, plus %d other classes a kube-inject run loads%n",
-                Files.size(slim) / 1e6, slimEntries, String.join(" ", SLIM_PREFIXES), extra);
-        if (extra > 0) {
-            System.out.println("  those classes by package: " + byPackage(loadedFromJar.stream().filter(c -> SLIM_PREFIXES.stream().noneMatch(c::startsWith)).toList()));
-        }
-        Run reference = run(java, new Variant("reference", List.of(), jar, kubeInject), true);
+        Run reference = run(new Variant("reference", concat(List.of(java17, "-jar", whole.toString(), "kube-inject"), kubeInjectArgs), Map.of(), true), true);
         if (reference.exit != 0) {
             throw new IllegalStateException("kube-inject failed (exit " + reference.exit + "): " + reference.stderr);
         }
 
-        // AppCDS (JDK 17): a dynamic archive written at the exit of a training run, on top of the JDK's default CDS.
-        Path fullJsa = work.resolve("sidecar-initializer.jsa");
-        Path slimJsa = work.resolve("slim.jsa");
-        train(java, jar, fullJsa, kubeInject);
-        train(java, slim, slimJsa, kubeInject);
-        String cds = "-XX:SharedArchiveFile=" + fullJsa;
-        String slimCds = "-XX:SharedArchiveFile=" + slimJsa;
-        System.out.printf(Locale.ROOT, "AppCDS archives: %.1f MB (full jar), %.1f MB (slim jar)%n",
-                Files.size(fullJsa) / 1e6, Files.size(slimJsa) / 1e6);
+        // JDK 17's two kinds of AppCDS archive, both trained on this input: static (the JDK's classes and ours in one
+        // archive, made by -Xshare:dump from a class list) and dynamic (ours only, on top of the JDK's own archive).
+        List<String> slimRun = concat(List.of("-cp", slim.toString(), MAIN), kubeInjectArgs);
+        Path staticJsa = work.resolve("static.jsa");
+        Path dynamicJsa = work.resolve("dynamic.jsa");
+        Path classList = work.resolve("classes.list");
+        mustRun(concat(List.of(java17, "-XX:DumpLoadedClassList=" + classList), LAUNCHER_FLAGS, slimRun));
+        mustRun(concat(List.of(java17, "-Xshare:dump", "-XX:SharedClassListFile=" + classList, "-XX:SharedArchiveFile=" + staticJsa),
+                LAUNCHER_FLAGS, List.of("-cp", slim.toString())));
+        Path g1Jsa = work.resolve("static-g1.jsa");
+        mustRun(List.of(java17, "-Xshare:dump", "-XX:SharedClassListFile=" + classList, "-XX:SharedArchiveFile=" + g1Jsa,
+                "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData", "-cp", slim.toString()));
+        mustRun(concat(List.of(java17, "-XX:ArchiveClassesAtExit=" + dynamicJsa), LAUNCHER_FLAGS, slimRun));
 
         List<Variant> variants = new ArrayList<>();
-        variants.add(new Variant("plain java -jar", List.of(), jar, kubeInject));
-        variants.add(new Variant("C1 only", List.of(C1), jar, kubeInject));
-        variants.add(new Variant("SerialGC", List.of(SERIAL), jar, kubeInject));
-        variants.add(new Variant("C1+SerialGC", List.of(C1, SERIAL), jar, kubeInject));
-        variants.add(new Variant("AppCDS", List.of(cds), jar, kubeInject));
-        variants.add(new Variant("AppCDS+C1", List.of(cds, C1), jar, kubeInject));
-        variants.add(new Variant("AppCDS+SerialGC", List.of(cds, SERIAL), jar, kubeInject));
-        variants.add(new Variant("AppCDS+C1+SerialGC", List.of(cds, C1, SERIAL), jar, kubeInject));
-        variants.add(new Variant("AppCDS+C1+Serial-PerfData", List.of(cds, C1, SERIAL, NO_PERF_DATA), jar, kubeInject));
-        variants.add(new Variant("Xshare:off (no CDS)", List.of("-Xshare:off"), jar, kubeInject));
-        variants.add(new Variant("slim jar", List.of(), slim, kubeInject));
-        variants.add(new Variant("slim AppCDS+C1+SerialGC", List.of(slimCds, C1, SERIAL), slim, kubeInject));
-        variants.add(new Variant("JAVA_TOOL_OPTIONS=best", List.of(), jar, kubeInject,
-                Map.of("JAVA_TOOL_OPTIONS", String.join(" ", cds, C1, SERIAL))));
-        Path script = Path.of(System.getProperty("bench.launcher", "src/main/scripts/kube-inject")).toAbsolutePath();
-        // The issue's yardstick: a bare JVM printing "hello world", on each JDK, against the launcher on that JDK.
-        Path hello = helloWorld(work);
-        Path ownHome = Path.of(System.getProperty("java.home"));
-        List<Path> homes = new ArrayList<>(List.of(ownHome));
-        Path jdk25 = Path.of(System.getProperty("bench.jdk25", "/usr/lib/jvm/temurin-25-jdk-amd64"));
-        if (Files.isExecutable(jdk25.resolve("bin/java")) && !jdk25.equals(ownHome)) {
-            homes.add(jdk25);
-        }
-        Map<Variant, Variant> launcherOf = new LinkedHashMap<>();
+        Map<Variant, Variant> launcherAgainstHello = new LinkedHashMap<>();
         for (Path home : homes) {
             String jdk = "JDK " + feature(home);
-            Variant bare = new Variant("[hello world, " + jdk + "]", List.of("-cp", hello.toString(), "Hello"), null, List.of(), Map.of(), null, home);
-            Variant launched = new Variant("launcher script, " + jdk, List.of(), jar, kubeInject.subList(1, kubeInject.size()),
-                    Map.of("SIDECAR_INITIALIZER_JAR", jar.toString(), "XDG_CACHE_HOME", work.resolve("launcher-cache-" + feature(home)).toString(),
-                            "JAVA_HOME", home.toString()), script, null);
+            Variant bare = new Variant("[hello world, " + jdk + "]", List.of(java(home), "-cp", hello.toString(), "Hello"), Map.of(), false);
+            Variant launcher = launcher("launcher, " + jdk, script, home, slim, work.resolve("cache-" + feature(home)), kubeInjectArgs);
             variants.add(bare);
-            if (Files.isRegularFile(script)) {
-                variants.add(launched);
-                launcherOf.put(bare, launched);
+            variants.add(launcher);
+            launcherAgainstHello.put(launcher, bare);
+            variants.add(launcher("launcher, " + jdk + ", whole jar", script, home, whole, work.resolve("cache-whole-" + feature(home)), kubeInjectArgs));
+        }
+        Variant staticSerial = new Variant("JDK 17 static AppCDS, C1, Serial", concat(List.of(java17, "-XX:SharedArchiveFile=" + staticJsa), LAUNCHER_FLAGS, slimRun), Map.of(), true);
+        Variant dynamicSerial = new Variant("JDK 17 dynamic AppCDS, C1, Serial", concat(List.of(java17, "-XX:SharedArchiveFile=" + dynamicJsa), LAUNCHER_FLAGS, slimRun), Map.of(), true);
+        variants.add(staticSerial);
+        variants.add(dynamicSerial);
+        variants.add(new Variant("JDK 17 static AppCDS, C1, G1", concat(List.of(java17, "-XX:SharedArchiveFile=" + g1Jsa, "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData"), slimRun), Map.of(), true));
+        variants.add(new Variant("JDK 17 JDK's CDS only, C1, Serial", concat(List.of(java17), LAUNCHER_FLAGS, slimRun), Map.of(), true));
+        if (homes.size() > 1) {
+            // JDK 25: the AOT cache with both compilers (the launcher's choice) and with C1 alone, each trained with its flags.
+            String java25 = java(homes.get(1));
+            for (List<String> flags : List.of(List.of("-XX:+UseSerialGC", "-XX:-UsePerfData"), LAUNCHER_FLAGS)) {
+                Path aot = work.resolve("jdk25-" + flags.size() + ".aot");
+                Path config = work.resolve("jdk25-" + flags.size() + ".aotconf");
+                mustRun(concat(List.of(java25, "-XX:AOTMode=record", "-XX:AOTConfiguration=" + config), flags, slimRun));
+                mustRun(concat(List.of(java25, "-XX:AOTMode=create", "-XX:AOTConfiguration=" + config, "-XX:AOTCache=" + aot), flags,
+                        List.of("-cp", slim.toString())));
+                variants.add(new Variant("JDK 25 AOT cache, " + (flags.size() == 2 ? "C1+C2" : "C1") + ", Serial",
+                        concat(List.of(java25, "-XX:AOTCache=" + aot), flags, slimRun), Map.of(), true));
             }
         }
-        // Reference points for the breakdown: the JVM alone, and the JVM plus picocli and our Main.
-        Variant javaVersion = new Variant("[java -version]", List.of("-version"), null, List.of());
-        Variant versionCommand = new Variant("[jar version subcommand]", List.of(), jar, List.of("version"));
-        variants.add(javaVersion);
-        variants.add(versionCommand);
+        Variant plainWhole = new Variant("JDK 17 java -jar whole jar", concat(List.of(java17, "-jar", whole.toString(), "kube-inject"), kubeInjectArgs), Map.of(), true);
+        variants.add(plainWhole);
+
+        System.out.printf(Locale.ROOT, "kube-inject startup on %s, %d warm-up + %d measured rounds, %d variants interleaved; load average %s",
+                Path.of("").toAbsolutePath().relativize(input), warmup, runs, variants.size(), Files.readString(Path.of("/proc/loadavg")));
+        System.out.printf(Locale.ROOT, "kube-inject.jar %.1f MB (%d entries), whole jar %.1f MB; archives: static %.1f MB, dynamic %.1f MB; %d CPUs%n",
+                Files.size(slim) / 1e6, entries(slim), Files.size(whole) / 1e6, Files.size(staticJsa) / 1e6, Files.size(dynamicJsa) / 1e6,
+                Runtime.getRuntime().availableProcessors());
 
         for (Variant v : variants) {
-            Run r = run(java, v, true);
-            boolean kube = v.command == kubeInject || v.launcher != null;
-            if (v.launcher != null) {
-                r = run(java, v, true); // the first run wrote the cache; this one uses it
+            Run r = run(v, true);
+            if (v.command.get(0).equals("/bin/sh")) {
+                r = run(v, true); // the first run wrote the launcher's cache; this one uses it
             }
-            if (r.exit != 0 || kube && !Arrays.equals(r.stdout, reference.stdout)) {
-                throw new IllegalStateException(v.name + ": exit " + r.exit + ", output "
-                        + (Arrays.equals(r.stdout, reference.stdout) ? "same" : "DIFFERENT") + "; stderr: " + r.stderr);
-            }
-            String unexpected = r.stderr.lines().filter(l -> !l.contains(": injected") && !l.contains(": skipped")
-                    && !l.startsWith("openjdk version") && !l.startsWith("OpenJDK")).reduce((a, b) -> a + " | " + b).orElse("");
-            if (!unexpected.isEmpty()) {
-                System.out.println("note: " + v.name + " writes to stderr: " + unexpected);
+            if (r.exit != 0 || v.kubeInject && !Arrays.equals(r.stdout, reference.stdout) || v.kubeInject && !r.stderr.equals(reference.stderr)) {
+                throw new IllegalStateException(v.name + ": exit " + r.exit + ", output " + (Arrays.equals(r.stdout, reference.stdout) ? "same" : "DIFFERENT")
+                        + "; stderr: " + r.stderr);
             }
         }
-        System.out.println("every kube-inject variant printed the same " + reference.stdout.length + " bytes");
-        if (Files.isRegularFile(script)) {
-            try (Stream<Path> caches = Files.walk(work).filter(f -> Files.isRegularFile(f) && f.getFileName().toString().startsWith("kube-inject-"))) {
-                System.out.println("launcher script " + Path.of("").toAbsolutePath().relativize(script) + ": its first run on each JDK (output checked "
-                        + "above) wrote " + caches.map(f -> work.relativize(f).toString()).toList());
-            }
-        }
+        System.out.println("every kube-inject variant printed the same " + reference.stdout.length + " bytes and the same summary");
 
         Map<Variant, List<Long>> times = new LinkedHashMap<>();
         variants.forEach(v -> times.put(v, new ArrayList<>()));
         for (int round = -warmup; round < runs; round++) {
             int n = variants.size();
             for (int i = 0; i < n; i++) {
-                // Rotate the order every round so no variant always follows the same neighbour.
-                Variant v = variants.get((i + Math.floorMod(round, n)) % n);
-                Run r = run(java, v, false);
+                Variant v = variants.get((i + Math.floorMod(round, n)) % n); // rotated: no variant always follows the same one
+                Run r = run(v, false);
                 if (r.exit != 0) {
                     throw new IllegalStateException(v.name + " failed: " + r.stderr);
                 }
@@ -204,46 +166,36 @@ public final class KubeInjectStartupBenchmark {
             System.err.print(round < 0 ? "w" : ".");
         }
         System.err.println();
+        System.out.printf(Locale.ROOT, "load average after: %s", Files.readString(Path.of("/proc/loadavg")));
 
-        double plainMedian = median(times.get(variants.get(0)));
-        System.out.printf(Locale.ROOT, "%n%-28s %9s %9s %9s %9s %9s%n", "variant (" + runs + " runs each)", "median s", "p90 s", "min s", "max s", "vs plain");
-        Variant best = null;
+        Variant hello17 = variants.get(0);
+        System.out.printf(Locale.ROOT, "%n%-36s %9s %9s %9s %9s %14s%n", "variant (" + runs + " runs each)", "median s", "p90 s", "min s", "max s", "vs hello, JDK 17");
         for (Map.Entry<Variant, List<Long>> e : times.entrySet()) {
             List<Long> t = e.getValue();
-            double med = median(t);
-            System.out.printf(Locale.ROOT, "%-28s %9.3f %9.3f %9.3f %9.3f %9.2f%n", e.getKey().name, med, percentile(t, 0.9),
-                    percentile(t, 0), percentile(t, 1), med / plainMedian);
-            if ((e.getKey().command == kubeInject || e.getKey().launcher != null) && (best == null || med < median(times.get(best)))) {
-                best = e.getKey();
-            }
+            System.out.printf(Locale.ROOT, "%-36s %9.3f %9.3f %9.3f %9.3f %13.2fx%n", e.getKey().name, median(t), percentile(t, 0.9),
+                    percentile(t, 0), percentile(t, 1), median(t) / median(times.get(hello17)));
         }
-        System.out.printf(Locale.ROOT, "best: %s, median %.3f s (target < %.1f s: %s); plain java -jar median %.3f s (%s)%n",
-                best.name, median(times.get(best)), TARGET_SECONDS, median(times.get(best)) < TARGET_SECONDS ? "MET" : "NOT MET",
-                plainMedian, plainMedian < TARGET_SECONDS ? "MET" : "NOT MET");
 
         System.out.println();
-        for (Map.Entry<Variant, Variant> pair : launcherOf.entrySet()) {
-            List<Long> bare = times.get(pair.getKey());
-            List<Long> launched = times.get(pair.getValue());
-            List<Long> perRound = new ArrayList<>();
-            for (int i = 0; i < bare.size(); i++) {
-                perRound.add(Math.round(1e9 * launched.get(i) / (double) bare.get(i))); // ratios as "nanos" for percentile()
-            }
+        for (Map.Entry<Variant, Variant> pair : launcherAgainstHello.entrySet()) {
+            List<Long> launched = times.get(pair.getKey());
+            List<Long> bare = times.get(pair.getValue());
+            List<Long> perRound = ratios(launched, bare);
             double ratio = median(launched) / median(bare);
-            System.out.printf(Locale.ROOT, "%s: median %.3f s vs %s %.3f s: %.2fx (median of per-round ratios %.2fx, p90 %.2fx); "
-                            + "target <= %.1fx: %s%n", pair.getValue().name, median(launched), pair.getKey().name, median(bare), ratio,
-                    median(perRound), percentile(perRound, 0.9), TARGET_RATIO, ratio <= TARGET_RATIO ? "MET" : "NOT MET");
+            System.out.printf(Locale.ROOT, "%s: median %.3f s vs %s %.3f s: %.2fx (median of per-round ratios %.2fx, p90 %.2fx); target <= %.1fx: %s%n",
+                    pair.getKey().name, median(launched), pair.getValue().name, median(bare), ratio, median(perRound), percentile(perRound, 0.9),
+                    TARGET_RATIO, ratio <= TARGET_RATIO ? "MET" : "NOT MET");
         }
+        List<Long> staticVsDynamic = ratios(times.get(staticSerial), times.get(dynamicSerial));
+        System.out.printf(Locale.ROOT, "JDK 17 static against dynamic AppCDS (C1, Serial): medians %.3f s vs %.3f s, %.2fx (per-round ratios: median %.2fx, p90 %.2fx)%n",
+                median(times.get(staticSerial)), median(times.get(dynamicSerial)), median(times.get(staticSerial)) / median(times.get(dynamicSerial)),
+                median(staticVsDynamic), percentile(staticVsDynamic, 0.9));
 
-        double jvm = median(times.get(javaVersion));
-        double cli = median(times.get(versionCommand));
-        System.out.printf(Locale.ROOT, "%nbreakdown of plain java -jar kube-inject (medians): JVM boot+exit (java -version) %.3f s (%.0f%%), "
-                        + "opening the jar + picocli + Main (version subcommand) +%.3f s (%.0f%%), kube-inject's own work +%.3f s (%.0f%%)%n",
-                jvm, 100 * jvm / plainMedian, cli - jvm, 100 * (cli - jvm) / plainMedian, plainMedian - cli, 100 * (plainMedian - cli) / plainMedian);
-
-        System.out.println("\nclasses loaded in one run (by where they came from) and JVM uptime when our Main and the last class loaded:");
-        for (Variant v : List.of(variants.get(0), variants.get(7), variants.get(10), variants.get(11))) {
-            classLoadReport(java, v, work);
+        System.out.println("\nclasses loaded in one run, by where they came from, and JVM uptime when KubeInjectMain and the last class loaded:");
+        for (Variant v : variants) {
+            if (v.kubeInject) {
+                classLoadReport(v, work);
+            }
         }
 
         if (Boolean.getBoolean("bench.keep")) {
@@ -253,11 +205,44 @@ public final class KubeInjectStartupBenchmark {
         }
     }
 
-    private static void train(String java, Path jar, Path archive, List<String> command) throws IOException, InterruptedException {
-        Run r = run(java, new Variant("training", List.of("-XX:ArchiveClassesAtExit=" + archive), jar, command), true);
-        if (r.exit != 0 || !Files.isRegularFile(archive)) {
-            throw new IllegalStateException("CDS training run failed: " + r.stderr);
+    /** The launcher script on this JDK and jar, with a cache of its own. */
+    private static Variant launcher(String name, Path script, Path javaHome, Path jar, Path cache, List<String> args) {
+        return new Variant(name, concat(List.of("/bin/sh", script.toString()), args),
+                Map.of("SIDECAR_INITIALIZER_JAR", jar.toString(), "XDG_CACHE_HOME", cache.toString(), "JAVA_HOME", javaHome.toString()), true);
+    }
+
+    /** Per-round ratios, as "nanos" so that {@link #percentile} reads them. */
+    private static List<Long> ratios(List<Long> a, List<Long> b) {
+        List<Long> perRound = new ArrayList<>();
+        for (int i = 0; i < a.size(); i++) {
+            perRound.add(Math.round(1e9 * a.get(i) / (double) b.get(i)));
         }
+        return perRound;
+    }
+
+    private static void mustRun(List<String> command) throws IOException, InterruptedException {
+        Run r = run(new Variant("setup", command, Map.of(), false), true);
+        if (r.exit != 0) {
+            throw new IllegalStateException(String.join(" ", command) + " failed: " + r.stderr);
+        }
+    }
+
+    @SafeVarargs
+    private static List<String> concat(List<String>... parts) {
+        List<String> all = new ArrayList<>();
+        for (List<String> p : parts) {
+            all.addAll(p);
+        }
+        return all;
+    }
+
+    private static Path copy(Path from, Path to) throws IOException {
+        Files.createDirectories(to.getParent());
+        return Files.copy(from, to, StandardCopyOption.COPY_ATTRIBUTES);
+    }
+
+    private static String java(Path home) {
+        return home.resolve("bin/java").toString();
     }
 
     /** A compiled {@code Hello} class in {@code work/hello}: the bare-JVM yardstick. */
@@ -283,44 +268,20 @@ public final class KubeInjectStartupBenchmark {
         throw new IllegalStateException(javaHome + "/release names no JAVA_VERSION");
     }
 
-    private static List<String> commandLine(String java, Variant v, List<String> extraFlags) {
-        List<String> cmd = new ArrayList<>();
-        if (v.launcher != null) {
-            cmd.add("/bin/sh");
-            cmd.add(v.launcher.toString());
-            cmd.addAll(v.command);
-            return cmd;
-        }
-        cmd.add(v.javaHome == null ? java : v.javaHome.resolve("bin/java").toString());
-        cmd.addAll(extraFlags);
-        cmd.addAll(v.jvmFlags);
-        if (v.jar != null) {
-            cmd.add("-jar");
-            cmd.add(v.jar.toString());
-        }
-        cmd.addAll(v.command);
-        return cmd;
-    }
-
-    private static Run run(String java, Variant v, boolean capture) throws IOException, InterruptedException {
-        return run(commandLine(java, v, List.of()), v.env, capture);
-    }
-
-    private static Run run(List<String> cmd, Map<String, String> env, boolean capture) throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder(cmd);
+    private static Run run(Variant v, boolean capture) throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(v.command);
         Map<String, String> e = pb.environment();
-        // Options from the caller's environment would change every variant; the env variant sets its own.
-        e.remove("JAVA_TOOL_OPTIONS");
-        e.remove("JDK_JAVA_OPTIONS");
-        e.remove("_JAVA_OPTIONS");
-        e.putAll(env);
+        // Options from the caller's environment would change every variant.
+        for (String name : List.of("JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS", "KUBE_INJECT_JAVA_OPTS", "KUBE_INJECT_CDS")) {
+            e.remove(name);
+        }
+        e.putAll(v.env);
         pb.redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
         if (!capture) {
             pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
             pb.redirectError(ProcessBuilder.Redirect.DISCARD);
             long t0 = System.nanoTime();
-            Process p = pb.start();
-            int exit = p.waitFor();
+            int exit = pb.start().waitFor();
             return new Run(System.nanoTime() - t0, new byte[0], "", exit);
         }
         Path out = Files.createTempFile("kube-inject-out", ".yaml");
@@ -329,8 +290,7 @@ public final class KubeInjectStartupBenchmark {
             pb.redirectOutput(out.toFile());
             pb.redirectError(err.toFile());
             long t0 = System.nanoTime();
-            Process p = pb.start();
-            int exit = p.waitFor();
+            int exit = pb.start().waitFor();
             long t = System.nanoTime() - t0;
             return new Run(t, Files.readAllBytes(out), Files.readString(err), exit);
         } finally {
@@ -341,12 +301,20 @@ public final class KubeInjectStartupBenchmark {
 
     private static final Pattern LOAD_LINE = Pattern.compile("^\\[(\\d+\\.\\d+)s\\] (\\S+) source: (.*)$");
 
-    /** One run with -Xlog:class+load: where classes came from, and when Main and the last class loaded. */
-    private static void classLoadReport(String java, Variant v, Path work) throws IOException, InterruptedException {
+    /** One run with -Xlog:class+load: where classes came from, and when KubeInjectMain and the last class loaded. */
+    private static void classLoadReport(Variant v, Path work) throws IOException, InterruptedException {
         Path log = work.resolve("class-load.log");
         Files.deleteIfExists(log);
-        List<String> cmd = commandLine(java, v, List.of("-Xlog:class+load:file=" + log + ":uptime"));
-        Run r = run(cmd, v.env, true);
+        String logFlag = "-Xlog:class+load:file=" + log + ":uptime";
+        Variant logged;
+        if (v.command.get(0).equals("/bin/sh")) {
+            Map<String, String> env = new LinkedHashMap<>(v.env);
+            env.put("KUBE_INJECT_JAVA_OPTS", logFlag);
+            logged = new Variant(v.name, v.command, env, true);
+        } else {
+            logged = new Variant(v.name, concat(List.of(v.command.get(0), logFlag), v.command.subList(1, v.command.size())), v.env, true);
+        }
+        Run r = run(logged, true);
         Map<String, Integer> bySource = new TreeMap<>();
         double mainAt = Double.NaN;
         double lastAt = 0;
@@ -357,71 +325,20 @@ public final class KubeInjectStartupBenchmark {
             }
             double at = Double.parseDouble(m.group(1));
             lastAt = Math.max(lastAt, at);
-            if (m.group(2).equals("io.sidecarinitializer.cli.Main")) {
+            if (m.group(2).equals(MAIN)) {
                 mainAt = at;
             }
             String source = m.group(3);
-            String kind = source.startsWith("shared objects file (top)") ? "AppCDS archive"
-                    : source.startsWith("shared objects file") ? "JDK CDS archive"
-                    : source.startsWith("jrt:") ? "JDK modules (not archived)"
-                    : source.startsWith("file:") || source.startsWith("jar:") ? "jar (not archived)" : "generated/other";
+            String kind = source.startsWith("shared objects file (top)") ? "app archive (top)"
+                    : source.startsWith("shared objects file") ? "archive"
+                    : source.startsWith("jrt:") ? "JDK modules"
+                    : source.startsWith("file:") || source.startsWith("jar:") ? "jar" : "generated/other";
             bySource.merge(kind, 1, Integer::sum);
         }
         int total = bySource.values().stream().mapToInt(Integer::intValue).sum();
-        System.out.printf(Locale.ROOT, "  %-26s %4d classes %s; Main at %.3f s, last class at %.3f s (this run's wall %.3f s)%n",
+        System.out.printf(Locale.ROOT, "  %-36s %4d classes %s; KubeInjectMain at %.3f s, last class at %.3f s (this run's wall %.3f s)%n",
                 v.name, total, bySource, mainAt, lastAt, r.nanos / 1e9);
         Files.deleteIfExists(log);
-    }
-
-    /** Entry names ({@code a/b/C.class}) of the classes one run loads from the jar. */
-    private static Set<String> classesLoadedFromJar(String java, Variant v, Path work) throws IOException, InterruptedException {
-        Path log = work.resolve("reference-class-load.log");
-        Run r = run(commandLine(java, v, List.of("-Xlog:class+load:file=" + log + ":none")), v.env, true);
-        if (r.exit != 0) {
-            throw new IllegalStateException("kube-inject failed (exit " + r.exit + "): " + r.stderr);
-        }
-        Set<String> names = new TreeSet<>();
-        Pattern line = Pattern.compile("^(\\S+) source: (?:file|jar):.*$");
-        for (String l : Files.readAllLines(log)) {
-            Matcher m = line.matcher(l);
-            if (m.matches()) {
-                names.add(m.group(1).replace('.', '/') + ".class");
-            }
-        }
-        Files.deleteIfExists(log);
-        return names;
-    }
-
-    private static Map<String, Long> byPackage(List<String> entries) {
-        Map<String, Long> counts = new TreeMap<>();
-        for (String e : entries) {
-            String[] parts = e.split("/");
-            counts.merge(String.join(".", Arrays.copyOf(parts, Math.min(3, parts.length - 1))), 1L, Long::sum);
-        }
-        return counts;
-    }
-
-    /** Copies the entries a kube-inject-only jar needs; the manifest stays the same. */
-    private static int slimJar(Path from, Path to, Set<String> alsoLoaded) throws IOException {
-        int count = 0;
-        try (JarFile in = new JarFile(from.toFile()); OutputStream file = Files.newOutputStream(to);
-             JarOutputStream out = new JarOutputStream(file)) {
-            for (Enumeration<JarEntry> e = in.entries(); e.hasMoreElements(); ) {
-                JarEntry entry = e.nextElement();
-                String name = entry.getName();
-                if (SLIM_PREFIXES.stream().noneMatch(name::startsWith) && !alsoLoaded.contains(name)
-                        && !(entry.isDirectory() && name.startsWith("META-INF"))) {
-                    continue;
-                }
-                out.putNextEntry(new JarEntry(name));
-                try (InputStream data = in.getInputStream(entry)) {
-                    data.transferTo(out);
-                }
-                out.closeEntry();
-                count++;
-            }
-        }
-        return count;
     }
 
     private static int entries(Path jar) throws IOException {

@@ -1,7 +1,7 @@
 package io.sidecarinitializer.bench;
 
-import io.sidecarinitializer.cli.ManifestException;
-import io.sidecarinitializer.cli.ManifestRewriter;
+import io.sidecarinitializer.kubeinject.ManifestException;
+import io.sidecarinitializer.kubeinject.ManifestRewriter;
 import io.sidecarinitializer.config.InjectConfigParser;
 import io.sidecarinitializer.config.MeshConfig;
 import io.sidecarinitializer.inject.Injector;

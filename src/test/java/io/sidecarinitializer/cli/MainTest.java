@@ -2,7 +2,10 @@ package io.sidecarinitializer.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import picocli.CommandLine;
 
 /** The command tree is built for the command a run names; users must not be able to tell. */
@@ -30,5 +33,37 @@ class MainTest {
         String alone = tree("kube-inject").getSubcommands().get("kube-inject").getUsageMessage(CommandLine.Help.Ansi.OFF);
         String whole = tree().getSubcommands().get("kube-inject").getUsageMessage(CommandLine.Help.Ansi.OFF);
         assertThat(alone).startsWith("Usage: sidecar-initializer kube-inject").isEqualTo(whole);
+    }
+
+    static Stream<String> commands() {
+        return Stream.concat(Stream.of(""), tree().getSubcommands().keySet().stream());
+    }
+
+    @Test
+    void theCommandsIncludeKubeInjectVersionAndHelp() {
+        assertThat(commands()).contains("kube-inject", "version", "help");
+    }
+
+    @ParameterizedTest(name = "{0} --help")
+    @MethodSource("commands")
+    void helpExitsZeroForTheRootAndEverySubcommand(String command) {
+        CommandRun run = new CommandRun();
+        int exit = command.isEmpty() ? run.run("--help") : run.run(command, "--help");
+
+        assertThat(exit).isZero();
+        assertThat(run.out()).contains("Usage:");
+        assertThat(run.err()).isEmpty();
+    }
+
+    @Test
+    void runReturnsTheExitStatusAndPrintsHelpOnStdout() {
+        CommandRun run = new CommandRun();
+
+        assertThat(run.run("kube-inject", "--help")).isZero();
+        assertThat(run.run("kube-inject", "-f", "-", "--bogus")).isEqualTo(2);
+        assertThat(run.run()).as("no command").isEqualTo(2);
+
+        assertThat(run.out()).startsWith("Usage: sidecar-initializer kube-inject").contains("--injectConfigFile");
+        assertThat(run.err()).startsWith("Unknown option: '--bogus'");
     }
 }

@@ -2,7 +2,7 @@ package io.sidecarinitializer.cluster;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.sidecarinitializer.cli.GoldenCase;
+import io.sidecarinitializer.kubeinject.GoldenCase;
 import io.sidecarinitializer.inject.JsonPatchGoldenTest;
 import java.io.IOException;
 import java.io.UncheckedIOException;

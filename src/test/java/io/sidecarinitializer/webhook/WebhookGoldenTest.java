@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.sidecarinitializer.cli.GoldenCase;
+import io.sidecarinitializer.kubeinject.GoldenCase;
 import io.sidecarinitializer.inject.Injector;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-package io.sidecarinitializer.cli;
+package io.sidecarinitializer.kubeinject;
 
 /** Input kube-inject cannot use; the message names the file, the document and the line. */
 public class ManifestException extends Exception {

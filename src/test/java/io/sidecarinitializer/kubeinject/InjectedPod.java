@@ -1,4 +1,4 @@
-package io.sidecarinitializer.cli;
+package io.sidecarinitializer.kubeinject;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package io.sidecarinitializer.cli;
+package io.sidecarinitializer.kubeinject;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -563,46 +563,6 @@ class KubeInjectCommandTest {
 
             assertThat(run.exitCode()).isEqualTo(2);
             assertThat(run.err()).contains("Sometimes");
-        }
-
-        static Stream<String> commands() {
-            return Stream.concat(Stream.of(""), Main.commandLine(CommandLine.defaultFactory()).getSubcommands().keySet().stream());
-        }
-
-        @Test
-        void theCommandsIncludeKubeInjectVersionAndHelp() {
-            assertThat(commands()).contains("kube-inject", "version", "help");
-        }
-
-        @ParameterizedTest(name = "{0} --help")
-        @MethodSource("commands")
-        void helpExitsZeroForTheRootAndEverySubcommand(String command) {
-            KubeInjectRun run = command.isEmpty() ? KubeInjectRun.run("--help") : KubeInjectRun.run(command, "--help");
-
-            assertThat(run.exitCode()).isZero();
-            assertThat(run.out()).contains("Usage:");
-            assertThat(run.err()).isEmpty();
-        }
-
-        @Test
-        void mainRunReturnsTheExitStatusAndPrintsHelpOnStdout() {
-            PrintStream savedOut = System.out;
-            PrintStream savedErr = System.err;
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            ByteArrayOutputStream err = new ByteArrayOutputStream();
-            try {
-                System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-                System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-
-                assertThat(Main.run("kube-inject", "--help")).isZero();
-                assertThat(Main.run("kube-inject", "-f", "-", "--bogus")).isEqualTo(2);
-                assertThat(Main.run(new String[0])).as("no command").isEqualTo(2);
-            } finally {
-                System.setOut(savedOut);
-                System.setErr(savedErr);
-            }
-            assertThat(out.toString(StandardCharsets.UTF_8)).contains("kube-inject").contains("--injectConfigFile");
-            assertThat(err.toString(StandardCharsets.UTF_8)).contains("--bogus");
         }
     }
 

@@ -1,4 +1,4 @@
-package io.sidecarinitializer.cli;
+package io.sidecarinitializer.kubeinject;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -8,8 +8,8 @@ import java.nio.charset.StandardCharsets;
 import picocli.CommandLine;
 
 /**
- * Runs the real command line ({@link Main} with its subcommands) in-process, with kube-inject's stdin,
- * stdout and stderr in memory, so tests see exactly what a user would.
+ * Runs kube-inject's real command line ({@code kube-inject ARGS}, as {@link KubeInjectMain} runs it) in-process, with
+ * its stdin, stdout and stderr in memory, so tests see exactly what a user would.
  */
 record KubeInjectRun(int exitCode, String out, String err, byte[] outBytes) {
 
@@ -27,16 +27,7 @@ record KubeInjectRun(int exitCode, String out, String err, byte[] outBytes) {
         PrintStream outStream = new PrintStream(out, true, StandardCharsets.UTF_8);
         PrintStream errStream = new PrintStream(err, true, StandardCharsets.UTF_8);
         ByteArrayInputStream in = new ByteArrayInputStream(stdin);
-        CommandLine.IFactory factory = new CommandLine.IFactory() {
-            @Override
-            public <K> K create(Class<K> cls) throws Exception {
-                if (cls == KubeInjectCommand.class) {
-                    return cls.cast(new KubeInjectCommand(outStream, errStream, in));
-                }
-                return CommandLine.defaultFactory().create(cls);
-            }
-        };
-        CommandLine commandLine = Main.commandLine(factory, args);
+        CommandLine commandLine = KubeInjectCommandLine.standalone(new KubeInjectCommand(outStream, errStream, in));
         commandLine.setOut(new PrintWriter(outStream, true));
         commandLine.setErr(new PrintWriter(errStream, true));
         int exit = commandLine.execute(args);

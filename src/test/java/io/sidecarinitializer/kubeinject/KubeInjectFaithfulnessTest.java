@@ -1,4 +1,4 @@
-package io.sidecarinitializer.cli;
+package io.sidecarinitializer.kubeinject;
 
 import static io.sidecarinitializer.testing.Bytes.concat;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -342,7 +342,7 @@ class KubeInjectFaithfulnessTest {
     class Stdout {
         private ProcessBuilder kubeInject(Path in) {
             return new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-cp", System.getProperty("java.class.path"), Main.class.getName(), "kube-inject", "-f", in.toString(), "-q");
+                    "-cp", System.getProperty("java.class.path"), KubeInjectMain.class.getName(), "-f", in.toString(), "-q");
         }
 
         @Test

@@ -1,4 +1,4 @@
-package io.sidecarinitializer.cli;
+package io.sidecarinitializer.kubeinject;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

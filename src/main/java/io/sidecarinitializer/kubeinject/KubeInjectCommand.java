@@ -1,4 +1,4 @@
-package io.sidecarinitializer.cli;
+package io.sidecarinitializer.kubeinject;
 
 import io.sidecarinitializer.BuildInfo;
 import io.sidecarinitializer.config.ConfigException;
@@ -27,67 +27,28 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import org.yaml.snakeyaml.error.YAMLException;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 
-/** SPEC §6: inject the sidecar into manifests offline, with no cluster. */
-@Command(name = "kube-inject", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, sortOptions = false,
-        description = {
-            "Add the Istio sidecar to the workloads in Kubernetes YAML or JSON, offline.",
-            "Documents it does not inject are written back unchanged. One line per workload goes to stderr.",
-            "Example: kubectl get deploy -o yaml | kube-inject -f - | kubectl apply -f -"},
-        exitCodeListHeading = "%nExit status:%n",
-        exitCodeList = {"0:success", "1:bad input or configuration (nothing is written)", "2:usage error"})
+/**
+ * SPEC §6: inject the sidecar into manifests offline, with no cluster. Its options are set by {@link KubeInjectCommandLine}.
+ */
 final class KubeInjectCommand implements Callable<Integer> {
+    /** Exit status for input or configuration we cannot use (2, a usage error, is picocli's). */
+    static final int EXIT_BAD_INPUT = 1;
 
-    @Option(names = {"-f", "--filename"}, required = true, paramLabel = "FILE|-|DIR",
-            description = "Input: a file, '-' for stdin, or a directory (every .yaml/.yml/.json below it, sorted).")
     String input;
-
-    @Option(names = {"-o", "--output"}, paramLabel = "OUT",
-            description = "Write here (atomically: all or nothing) instead of stdout.")
     Path output;
-
-    @Option(names = "--injectConfigFile", paramLabel = "FILE",
-            description = "The 'config' document of the istio-inject ConfigMap (or the ConfigMap itself).")
     Path injectConfigFile;
-
-    @Option(names = "--meshConfigFile", paramLabel = "FILE",
-            description = "The 'mesh' document of the mesh ConfigMap (or the ConfigMap itself).")
     Path meshConfigFile;
-
-    @Option(names = "--hub", description = "Image registry: images become HUB/proxy_init:TAG and HUB/proxy:TAG (default hub docker.io/istio).")
     String hub;
-
-    @Option(names = "--tag", description = "Image tag for --hub (default: the Istio release this build follows).")
     String tag;
-
-    @Option(names = "--verbosity", description = "Proxy -v level; 0 omits the flag.")
     Integer verbosity;
-
-    @Option(names = "--sidecarProxyUID", paramLabel = "UID", description = "UID the proxy runs as; iptables lets its traffic through.")
     Long sidecarProxyUID;
-
-    @Option(names = "--setVersionString", paramLabel = "VERSION", description = "Version recorded in the status annotation.")
     String versionString;
-
-    @Option(names = "--includeIPRanges", paramLabel = "CIDRS", description = "Comma-separated CIDRs to redirect; empty redirects all.")
     String includeIPRanges;
-
-    @Option(names = "--coreDump", description = "Add the enable-core-dump init container.")
     Boolean coreDump;
-
-    @Option(names = "--imagePullPolicy", paramLabel = "POLICY", description = "Always, IfNotPresent or Never.")
     ImagePullPolicy imagePullPolicy;
-
-    @Option(names = "--debug", description = "Debug proxy: writable root filesystem, privileged, proxy_debug image with --hub/--tag.")
     Boolean debug;
-
-    @Option(names = {"-n", "--namespace"}, defaultValue = "default",
-            description = "Namespace assumed for objects that name none (default: ${DEFAULT-VALUE}).")
     String namespace;
-
-    @Option(names = {"-q", "--quiet"}, description = "Do not print the per-workload summary on stderr.")
     boolean quiet;
 
     /**
@@ -152,7 +113,7 @@ final class KubeInjectCommand implements Callable<Integer> {
             return 0;
         } catch (ManifestException e) {
             err.println("kube-inject: " + e.getMessage());
-            return Main.EXIT_BAD_INPUT;
+            return EXIT_BAD_INPUT;
         }
     }
 
