@@ -13,12 +13,15 @@ import org.junit.jupiter.api.AfterEach;
 
 /** Starts controllers against a fresh mock API server per test and stops them afterwards. */
 public abstract class ControllerTestSupport {
-    protected final ApiServer api = apiServer();
+    protected final ApiServer api;
+    private final Mode mode;
     private final List<SidecarController> controllers = new ArrayList<>();
 
-    protected abstract ApiServer apiServer();
-
-    protected abstract Mode mode();
+    /** JUnit makes an instance per test, so each test gets its own {@code api}; {@code mode}: what options() set. */
+    protected ControllerTestSupport(ApiServer api, Mode mode) {
+        this.api = api;
+        this.mode = mode;
+    }
 
     @AfterEach
     public void stopAll() {
@@ -27,7 +30,7 @@ public abstract class ControllerTestSupport {
     }
 
     public ControllerOptions options(String identity) {
-        return ControllerOptions.defaults().withMode(mode()).withHttpPort(ControllerOptions.NO_HTTP)
+        return ControllerOptions.defaults().withMode(mode).withHttpPort(ControllerOptions.NO_HTTP)
                 .withLeaderElection(false).withIdentity(identity);
     }
 

@@ -11,14 +11,8 @@ import org.junit.jupiter.api.Test;
 
 /** Two replicas against one API server: each object is initialized, and patched, exactly once. */
 class HighAvailabilityTest extends ControllerTestSupport {
-    @Override
-    protected ApiServer apiServer() {
-        return ApiServer.withInitializers();
-    }
-
-    @Override
-    protected Mode mode() {
-        return Mode.INITIALIZER;
+    HighAvailabilityTest() {
+        super(ApiServer.withInitializers(), Mode.INITIALIZER);
     }
 
     @Test

@@ -13,14 +13,8 @@ import org.junit.jupiter.api.Test;
 class ProbeEndpointTest extends ControllerTestSupport {
     private final HttpClient http = HttpClient.newHttpClient();
 
-    @Override
-    protected ApiServer apiServer() {
-        return ApiServer.withInitializers();
-    }
-
-    @Override
-    protected Mode mode() {
-        return Mode.INITIALIZER;
+    ProbeEndpointTest() {
+        super(ApiServer.withInitializers(), Mode.INITIALIZER);
     }
 
     @Test

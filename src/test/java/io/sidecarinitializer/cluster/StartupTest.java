@@ -17,14 +17,8 @@ import org.junit.jupiter.api.Test;
 
 /** A controller that cannot work says why and exits; one that can works around what it may. */
 class StartupTest extends ControllerTestSupport {
-    @Override
-    protected ApiServer apiServer() {
-        return ApiServer.modern();
-    }
-
-    @Override
-    protected Mode mode() {
-        return Mode.AUTO;
+    StartupTest() {
+        super(ApiServer.modern(), Mode.AUTO);
     }
 
     @Test

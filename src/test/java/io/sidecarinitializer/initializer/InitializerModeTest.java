@@ -34,14 +34,8 @@ class InitializerModeTest extends ControllerTestSupport {
     private static final String OTHER = "other.initializer.example.com";
     private static final String STATUS = "sidecar.istio.io/status";
 
-    @Override
-    protected ApiServer apiServer() {
-        return ApiServer.withInitializers();
-    }
-
-    @Override
-    protected Mode mode() {
-        return Mode.INITIALIZER;
+    InitializerModeTest() {
+        super(ApiServer.withInitializers(), Mode.INITIALIZER);
     }
 
     @Test

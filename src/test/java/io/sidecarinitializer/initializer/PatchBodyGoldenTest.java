@@ -17,14 +17,8 @@ import org.junit.jupiter.api.Test;
 class PatchBodyGoldenTest extends ControllerTestSupport {
     private static final String OTHER = "other.initializer.example.com";
 
-    @Override
-    protected ApiServer apiServer() {
-        return ApiServer.withInitializers();
-    }
-
-    @Override
-    protected Mode mode() {
-        return Mode.INITIALIZER;
+    PatchBodyGoldenTest() {
+        super(ApiServer.withInitializers(), Mode.INITIALIZER);
     }
 
     @BeforeEach

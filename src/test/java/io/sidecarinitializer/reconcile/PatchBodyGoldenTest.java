@@ -11,14 +11,8 @@ import org.junit.jupiter.api.Test;
 
 /** The PATCH body reconcile mode sends, against a golden file (regenerate with {@code -Dgolden.update=true}). */
 class PatchBodyGoldenTest extends ControllerTestSupport {
-    @Override
-    protected ApiServer apiServer() {
-        return ApiServer.modern();
-    }
-
-    @Override
-    protected Mode mode() {
-        return Mode.RECONCILE;
+    PatchBodyGoldenTest() {
+        super(ApiServer.modern(), Mode.RECONCILE);
     }
 
     @Test

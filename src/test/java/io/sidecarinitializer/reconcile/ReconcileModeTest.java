@@ -18,14 +18,8 @@ import org.junit.jupiter.api.Test;
 
 /** SPEC §5, last paragraph: API servers without Initializers (1.14+). */
 class ReconcileModeTest extends ControllerTestSupport {
-    @Override
-    protected ApiServer apiServer() {
-        return ApiServer.modern();
-    }
-
-    @Override
-    protected Mode mode() {
-        return Mode.RECONCILE;
+    ReconcileModeTest() {
+        super(ApiServer.modern(), Mode.RECONCILE);
     }
 
     @Test
