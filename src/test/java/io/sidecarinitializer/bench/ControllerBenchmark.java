@@ -969,6 +969,16 @@ public final class ControllerBenchmark {
     }
 
     /** The controller jar as its own JVM, configured like kubectl through a kubeconfig for the mock server. */
+    /** A size field of /proc/PID/status ({@code VmRSS}, {@code VmHWM}, …) in KiB, or -1 when it has none. */
+    static long statusKiB(long pid, String field) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+            if (line.startsWith(field + ":")) {
+                return Long.parseLong(line.replaceAll("\\D", ""));
+            }
+        }
+        return -1;
+    }
+
     static final class ControllerProcess implements AutoCloseable {
         private final Process process;
         private final int port;
@@ -1045,12 +1055,8 @@ public final class ControllerBenchmark {
         }
 
         double statusMiB(String field) throws IOException {
-            for (String line : Files.readAllLines(Path.of("/proc/" + process.pid() + "/status"))) {
-                if (line.startsWith(field + ":")) {
-                    return Long.parseLong(line.replaceAll("\\D", "")) / 1024.0;
-                }
-            }
-            return -1;
+            long kib = statusKiB(process.pid(), field);
+            return kib < 0 ? -1 : kib / 1024.0;
         }
 
         double rssMiB() throws IOException {

@@ -497,14 +497,13 @@ public final class WebhookBenchmark {
         }
     }
 
-    /** utime + stime of a process from /proc/PID/stat (fields 14 and 15, in clock ticks of 1/100 s on Linux). */
-    private static double cpuSeconds(long pid) throws IOException {
-        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / 100.0;
+    /** User + system CPU time of any process, as the JDK reads it (from /proc/PID/stat on Linux). */
+    private static double cpuSeconds(long pid) {
+        return ProcessHandle.of(pid).flatMap(p -> p.info().totalCpuDuration())
+                .orElseThrow(() -> new IllegalStateException("no CPU time for process " + pid)).toNanos() / 1e9;
     }
 
-    private static double[] cpuSeconds(java.util.Collection<Long> pids) throws IOException {
+    private static double[] cpuSeconds(java.util.Collection<Long> pids) {
         double[] seconds = new double[pids.size()];
         int i = 0;
         for (long pid : pids) {
@@ -525,14 +524,14 @@ public final class WebhookBenchmark {
 
     /** VmRSS of one process, every 20 ms on a daemon thread, until stopped. */
     private static final class RssSampler {
-        private final Path status;
+        private final long pid;
         private final AtomicLong peakKib = new AtomicLong();
         private final AtomicLong lastKib = new AtomicLong();
         private volatile boolean running = true;
         private final Thread thread;
 
         RssSampler(long pid) {
-            this.status = Path.of("/proc", Long.toString(pid), "status");
+            this.pid = pid;
             this.thread = new Thread(this::sample, "rss-sampler");
             this.thread.setDaemon(true);
         }
@@ -557,12 +556,10 @@ public final class WebhookBenchmark {
         private void sample() {
             while (running) {
                 try {
-                    for (String line : Files.readAllLines(status)) {
-                        if (line.startsWith("VmRSS:")) {
-                            long kib = Long.parseLong(line.replaceAll("\\D", ""));
-                            lastKib.set(kib);
-                            peakKib.accumulateAndGet(kib, Math::max);
-                        }
+                    long kib = ControllerBenchmark.statusKiB(pid, "VmRSS");
+                    if (kib >= 0) {
+                        lastKib.set(kib);
+                        peakKib.accumulateAndGet(kib, Math::max);
                     }
                     Thread.sleep(20);
                 } catch (IOException | InterruptedException e) {
