@@ -9,7 +9,6 @@ import io.sidecarinitializer.inject.Injector;
 import io.sidecarinitializer.yaml.KubeYaml;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -80,7 +79,7 @@ final class Reviews {
 
     /** The decoded JSON Patch of an answer. */
     static JsonNode patch(AdmissionResponse response) {
-        return tree(Base64.getDecoder().decode(response.patch()));
+        return JSON.valueToTree(response.patch());
     }
 
     /** The pod as the API server stores it: the answer's patch applied by an RFC 6902 library. */
