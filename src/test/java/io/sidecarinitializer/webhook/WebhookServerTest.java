@@ -37,7 +37,7 @@ class WebhookServerTest {
 
     @BeforeEach
     void start() throws Exception {
-        ReviewHandler handler = new ReviewHandler(new PodAdmission(() -> Reviews.injector(""), false, Reviews.JSON),
+        ReviewHandler handler = new ReviewHandler(new PodAdmission(() -> Reviews.injector(""), false),
                 new AdmissionMetrics(registry), Reviews.JSON);
         server = WebhookServer.start(0, certs.serving(), handler);
     }
@@ -102,7 +102,8 @@ class WebhookServerTest {
 
     @Test
     void aBodyJustUnderTheCapIsRead() throws Exception {
-        // A review padded with spaces to the cap: still JSON, so it is answered.
+        // A review padded with spaces to the cap: still JSON, so it is answered (on a worker thread, being over
+        // WebhookServer.INLINE_BODY_BYTES).
         byte[] padded = new byte[ReviewHandler.MAX_BODY_BYTES];
         java.util.Arrays.fill(padded, (byte) ' ');
         System.arraycopy(POD_CREATE, 0, padded, 0, POD_CREATE.length);
