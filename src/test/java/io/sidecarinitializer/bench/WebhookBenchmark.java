@@ -41,7 +41,10 @@ import java.util.regex.Pattern;
  * only add noise): {@code bench.pods} (1,000) Pod creations in a namespace labeled {@code istio-injection=enabled},
  * so every one goes through the webhook, against the same creations in an unlabeled namespace the API server never
  * asks about, on {@code bench.threads} (8) threads, in {@code bench.rounds} (4) rounds that rotate the order of the
- * sides, after {@code bench.warmup} (200) unmeasured creations on each side. Two reference sides (off with
+ * sides, after {@code bench.warmup} (600) unmeasured creations on each side. That warm-up is past the JIT: the
+ * Deployment runs C1 alone, which compiles a method after 200 calls, and the injection path runs once per pod, so a
+ * shorter one leaves the webhook compiling its own code in the measured rounds; the warm-up's own p99 (the first
+ * requests after a start) is printed beside the steady state's. Two reference sides (off with
  * {@code bench.references=false}) split the gap: the pods as the webhook returns them, created where no webhook is
  * asked (what the bigger object alone costs the API server, which no injector can avoid), and pods the webhook is
  * asked about but leaves alone (annotation false). Each side's CPU per pod is read from /proc for kube-apiserver,
@@ -75,7 +78,7 @@ public final class WebhookBenchmark {
         int pods = Integer.getInteger("bench.pods", 1000);
         int threads = Integer.getInteger("bench.threads", 8);
         int rounds = Integer.getInteger("bench.rounds", 4);
-        int warmup = Integer.getInteger("bench.warmup", 200);
+        int warmup = Integer.getInteger("bench.warmup", 600);
         Path root = Path.of("").toAbsolutePath();
         Path jar = Files.createTempFile("webhook-bench-", ".jar");
         Files.copy(Path.of(System.getProperty("bench.jar", "target/sidecar-initializer.jar")), jar,
@@ -128,6 +131,7 @@ public final class WebhookBenchmark {
                 createAll(client, pool, side.namespace(), warmup, serial, side.pods());
             }
             Map<Double, Double> before = histogram(get(httpPort, "/metrics"));
+            Map<Double, Double> atStart = Map.of(Double.POSITIVE_INFINITY, 0.0);
 
             RssSampler rss = new RssSampler(webhook.pid());
             rss.start();
@@ -190,10 +194,16 @@ public final class WebhookBenchmark {
                         (double) nanos[2] / offNanos, (double) onNanos / nanos[2]);
             }
             report("wall-time ratio", String.format(Locale.ROOT, "%.2f×", ratio), ratio <= RATIO_TARGET, "≤ " + RATIO_TARGET + "×");
-            report("webhook p99 handling time", String.format(Locale.ROOT, "%.2f ms (bucket upper bound; within it, as Prometheus's "
-                    + "histogram_quantile: %.1f ms; p50 ≤ %.2f ms; %d requests)", p99, p99Estimate, p50, (long) requests), p99 < P99_TARGET_MS,
-                    "< " + P99_TARGET_MS + " ms");
+            // The histogram has a bucket at the target, so "p99 under 5 ms" is checked as an SLO on it is: at least 99 % of
+            // the requests in that bucket or below. The bucket bound alone can never come out under its own boundary.
+            double withinTarget = within(before, after, P99_TARGET_MS / 1000);
+            report("webhook p99 handling time", String.format(Locale.ROOT, "%.2f%% of %d requests within %.0f ms; p99 ≤ %.2f ms "
+                    + "(bucket upper bound; within it, as Prometheus's histogram_quantile: %.1f ms); p50 ≤ %.2f ms", withinTarget * 100,
+                    (long) requests, P99_TARGET_MS, p99, p99Estimate, p50), withinTarget >= 0.99, "p99 < " + P99_TARGET_MS + " ms");
             System.out.println("  handling times by bucket (ms: requests): " + distribution(before, after));
+            System.out.printf(Locale.ROOT, "  the warm-up's p99 (the first %d requests after the start, while the JIT compiles): %.1f ms "
+                    + "(histogram_quantile); by bucket: %s%n", (long) count(before), interpolated(atStart, before, 0.99) * 1000,
+                    distribution(atStart, before));
             System.out.printf(Locale.ROOT, "  webhook CPU (user + system) over the measured rounds: %.2f s, %.2f ms per admission request%n",
                     cpu, cpu * 1000 / requests);
             report("webhook peak RSS under load", String.format(Locale.ROOT, "%.0f MiB (at the end: %.0f MiB)", rss.peakMib(), rss.lastMib()),
@@ -448,6 +458,15 @@ public final class WebhookBenchmark {
             }
         }
         return Double.POSITIVE_INFINITY;
+    }
+
+    /** The share of the requests between the two scrapes that took at most {@code bound} seconds, a bucket's upper bound. */
+    static double within(Map<Double, Double> before, Map<Double, Double> after, double bound) {
+        Double cumulative = after.get(bound);
+        if (cumulative == null) {
+            throw new IllegalArgumentException("no histogram bucket at " + bound + " s; buckets: " + after.keySet());
+        }
+        return (cumulative - before.getOrDefault(bound, 0.0)) / (count(after) - count(before));
     }
 
     /** How many of the requests between the two scrapes fell in each bucket, by its upper bound in ms. */

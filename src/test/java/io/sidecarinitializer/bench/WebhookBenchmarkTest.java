@@ -1,6 +1,7 @@
 package io.sidecarinitializer.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -36,5 +37,16 @@ class WebhookBenchmarkTest {
         assertEquals(0.001 + 0.004 * (45 - 40) / 40, WebhookBenchmark.interpolated(before, after, 0.50), 1e-12);
         assertEquals(0.005, WebhookBenchmark.percentile(before, after, 0.50));
         assertEquals("≤1: 40, ≤5: 40, ≤10: 10", WebhookBenchmark.distribution(before, after));
+    }
+
+    @Test
+    void withinIsTheShareAtOrBelowABucketBoundAndNeedsThatBucket() {
+        Map<Double, Double> after = WebhookBenchmark.histogram(METRICS);
+        Map<Double, Double> before = Map.of(0.001, 10.0, 0.005, 10.0, 0.01, 10.0, Double.POSITIVE_INFINITY, 10.0);
+
+        assertEquals(80.0 / 90, WebhookBenchmark.within(before, after, 0.005), 1e-12);
+        assertEquals(40.0 / 90, WebhookBenchmark.within(before, after, 0.001), 1e-12);
+        assertEquals(1.0, WebhookBenchmark.within(before, after, 0.01), 1e-12);
+        assertThrows(IllegalArgumentException.class, () -> WebhookBenchmark.within(before, after, 0.004));
     }
 }
