@@ -1,5 +1,7 @@
 package io.sidecarinitializer.webhook;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sidecarinitializer.inject.InjectionException;
 import io.sidecarinitializer.inject.Injector;
 import io.sidecarinitializer.inject.Workload;
@@ -27,14 +29,16 @@ public final class PodAdmission {
 
     private final Supplier<Injector> injector;
     private final boolean failClosed;
+    private final ObjectMapper json;
 
     /**
      * @param injector   the engine in force; it may answer null while no valid configuration was ever loaded
      * @param failClosed deny a pod whose injection failed instead of letting it in without the sidecar
      */
-    public PodAdmission(Supplier<Injector> injector, boolean failClosed) {
+    public PodAdmission(Supplier<Injector> injector, boolean failClosed, ObjectMapper json) {
         this.injector = injector;
         this.failClosed = failClosed;
+        this.json = json;
     }
 
     /** The answer and how it is counted. */
@@ -74,7 +78,7 @@ public final class PodAdmission {
                         .log("Allowed pod {} without the sidecar: {}", name, outcome.reason().description());
                 return new Verdict(AdmissionResponse.allow(), AdmissionMetrics.SKIPPED, reason);
             }
-            List<Map<String, Object>> patch = outcome.injection().get().jsonPatch();
+            byte[] patch = serialized(outcome.injection().get().jsonPatch());
             log.atInfo().addKeyValue("namespace", namespace).addKeyValue("owner", name.owner()).addKeyValue("reason", reason)
                     .log("Injected pod {} (owner {}): {}", name, name.owner(), outcome.reason().description());
             return new Verdict(AdmissionResponse.patch(patch), AdmissionMetrics.INJECTED, reason);
@@ -93,5 +97,13 @@ public final class PodAdmission {
         }
         log.atWarn().addKeyValue("reason", reason).setCause(bug).log("Allowed pod {} without the sidecar (fail-open): {}", name, why);
         return new Verdict(AdmissionResponse.warn(what + "; the pod was created without it"), AdmissionMetrics.FAILED, reason);
+    }
+
+    private byte[] serialized(List<Map<String, Object>> patch) {
+        try {
+            return json.writeValueAsBytes(patch);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write the JSON Patch: " + e.getMessage(), e);
+        }
     }
 }

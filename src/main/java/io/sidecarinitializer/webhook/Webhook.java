@@ -85,7 +85,7 @@ public final class Webhook implements AutoCloseable {
         config = new ConfigWatcher(client, options.configNamespace(), options.configMap(), new ControllerMetrics(registry), events);
         resources.add(config);
         ObjectMapper json = new ObjectMapper();
-        PodAdmission admission = new PodAdmission(() -> config.active().injector(), options.failClosed());
+        PodAdmission admission = new PodAdmission(() -> config.active().injector(), options.failClosed(), json);
         ReviewHandler handler = new ReviewHandler(admission, new AdmissionMetrics(registry), json);
         SelfManagedCertificates certificates = null;
         if (options.selfManagedCertificates()) {

@@ -50,7 +50,7 @@ public final class WebhookHandlerBenchmark {
         int rounds = Integer.getInteger("bench.rounds", 5);
         int https = Integer.getInteger("bench.https", 5_000);
         Injector injector = new Injector(InjectConfigParser.parse(""), MeshConfig.defaults());
-        ReviewHandler handler = new ReviewHandler(new PodAdmission(() -> injector, false),
+        ReviewHandler handler = new ReviewHandler(new PodAdmission(() -> injector, false, JSON),
                 new AdmissionMetrics(new SimpleMeterRegistry()), JSON);
         byte[] review = podCreate();
         System.out.printf(Locale.ROOT, "review: %d bytes (a ReplicaSet's pod, as the API server sends it); %d CPUs%n",

@@ -51,7 +51,7 @@ class PodAdmissionTest {
     }
 
     private static PodAdmission.Verdict admit(Injector injector, boolean failClosed, String namespace, Map<String, Object> pod) {
-        return new PodAdmission(() -> injector, failClosed).admit(Reviews.parse(Reviews.podCreate(namespace, pod)));
+        return new PodAdmission(() -> injector, failClosed, Reviews.JSON).admit(Reviews.parse(Reviews.podCreate(namespace, pod)));
     }
 
     /** §7's status table for a labeled namespace (the API server only asks for those). */
@@ -266,7 +266,7 @@ class PodAdmissionTest {
         void anUnexpectedErrorFailsOpenToo() {
             PodAdmission admission = new PodAdmission(() -> {
                 throw new IllegalStateException("boom");
-            }, false);
+            }, false, Reviews.JSON);
 
             PodAdmission.Verdict verdict = admission.admit(Reviews.parse(Reviews.podCreate("shop", podAnnotated(null))));
 
@@ -282,7 +282,7 @@ class PodAdmissionTest {
         void otherOperationsAreAllowedUntouched(String operation) {
             byte[] review = Reviews.review(AdmissionRequest.V1, operation, "shop", podAnnotated("true"));
 
-            PodAdmission.Verdict verdict = new PodAdmission(() -> Reviews.injector(""), false).admit(Reviews.parse(review));
+            PodAdmission.Verdict verdict = new PodAdmission(() -> Reviews.injector(""), false, Reviews.JSON).admit(Reviews.parse(review));
 
             assertThat(verdict.response().allowed()).isTrue();
             assertThat(verdict.response().patch()).isNull();
@@ -295,7 +295,7 @@ class PodAdmissionTest {
                     .replace("\"group\":\"\",\"version\":\"v1\",\"kind\":\"Pod\"", "\"group\":\"apps\",\"version\":\"v1\",\"kind\":\"Deployment\"");
             String binding = new String(Reviews.podCreate("shop", podAnnotated(null)))
                     .replace("\"operation\":", "\"subResource\":\"binding\",\"operation\":");
-            PodAdmission admission = new PodAdmission(() -> Reviews.injector(""), false);
+            PodAdmission admission = new PodAdmission(() -> Reviews.injector(""), false, Reviews.JSON);
 
             assertThat(admission.admit(Reviews.parse(deployment.getBytes())).reason()).isEqualTo(PodAdmission.NOT_POD_CREATE);
             assertThat(admission.admit(Reviews.parse(binding.getBytes())).reason()).isEqualTo(PodAdmission.NOT_POD_CREATE);

@@ -12,7 +12,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 /** Bad bodies get a 400 naming what is wrong, never an exception; every request is counted with its reason. */
 class ReviewHandlerTest {
     private final MeterRegistry registry = new SimpleMeterRegistry();
-    private final ReviewHandler handler = new ReviewHandler(new PodAdmission(() -> Reviews.injector(""), false),
+    private final ReviewHandler handler = new ReviewHandler(new PodAdmission(() -> Reviews.injector(""), false, Reviews.JSON),
             new AdmissionMetrics(registry), Reviews.JSON);
 
     private double count(String result, String reason) {

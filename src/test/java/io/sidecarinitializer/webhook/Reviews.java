@@ -79,7 +79,7 @@ final class Reviews {
 
     /** The decoded JSON Patch of an answer. */
     static JsonNode patch(AdmissionResponse response) {
-        return JSON.valueToTree(response.patch());
+        return tree(response.patch());
     }
 
     /** The pod as the API server stores it: the answer's patch applied by an RFC 6902 library. */

@@ -33,7 +33,7 @@ class WebhookGoldenTest {
     @MethodSource("cases")
     void answersEachReviewAsTheGoldenFileSays(String name) throws IOException {
         byte[] request = Files.readAllBytes(dir().resolve(name + ".request.json"));
-        ReviewHandler handler = new ReviewHandler(new PodAdmission(() -> INJECTOR, false),
+        ReviewHandler handler = new ReviewHandler(new PodAdmission(() -> INJECTOR, false, Reviews.JSON),
                 new AdmissionMetrics(new SimpleMeterRegistry()), Reviews.JSON);
 
         ReviewHandler.Reply reply = handler.handle(request);

@@ -37,7 +37,7 @@ class WebhookServerTest {
 
     @BeforeEach
     void start() throws Exception {
-        ReviewHandler handler = new ReviewHandler(new PodAdmission(() -> Reviews.injector(""), false),
+        ReviewHandler handler = new ReviewHandler(new PodAdmission(() -> Reviews.injector(""), false, Reviews.JSON),
                 new AdmissionMetrics(registry), Reviews.JSON);
         server = WebhookServer.start(0, certs.serving(), handler);
     }
