@@ -2,7 +2,10 @@ package io.sidecarinitializer.webhook;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sidecarinitializer.inject.Injector;
 import io.sidecarinitializer.inject.Reason;
 import java.util.ArrayList;
@@ -272,6 +275,25 @@ class PodAdmissionTest {
 
             assertThat(verdict.response().allowed()).isTrue();
             assertThat(verdict.reason()).isEqualTo(PodAdmission.INTERNAL_ERROR);
+        }
+
+        @Test
+        void aPatchThatCannotBeWrittenFailsOpenWithItsReason() {
+            ObjectMapper failing = new ObjectMapper() {
+                @Override
+                public byte[] writeValueAsBytes(Object value) throws JsonProcessingException {
+                    throw new JsonMappingException(null, "no serializer for the value");
+                }
+            };
+            PodAdmission admission = new PodAdmission(() -> Reviews.injector(""), false, failing);
+
+            PodAdmission.Verdict verdict = admission.admit(Reviews.parse(Reviews.podCreate("shop", podAnnotated(null))));
+
+            assertThat(verdict.response().allowed()).isTrue();
+            assertThat(verdict.response().patch()).isNull();
+            assertThat(verdict.result()).isEqualTo(AdmissionMetrics.FAILED);
+            assertThat(verdict.reason()).isEqualTo(PodAdmission.INTERNAL_ERROR);
+            assertThat(verdict.response().warnings()).singleElement().asString().contains("cannot write the JSON Patch");
         }
     }
 
