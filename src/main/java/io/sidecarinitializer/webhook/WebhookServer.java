@@ -22,16 +22,17 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The HTTPS side of the webhook, on Vert.x: {@code POST /inject} with a body cap, TLS 1.2 and 1.3 only, HTTP/1.1
- * and HTTP/2. A review of up to {@link #INLINE_BODY_BYTES} (nearly every pod) is answered on the event loop that read
- * it: that takes well under a millisecond, less than handing it to another thread and back costs on a busy node. A
- * larger one goes to a worker thread, so it cannot hold up the loop's other connections. {@link #use} swaps the certificate for new connections without a restart, through the key
- * manager rather than Vert.x's SSL options update, during which a connection arriving fails (Vert.x 4.5).
+ * and HTTP/2. A review of up to {@link #INLINE_BODY_BYTES} (nearly every pod) is answered on the event loop that
+ * read it: that takes well under a millisecond, less than handing it to another thread and back costs on a busy
+ * node. A larger one goes to a worker thread, so it cannot hold up the loop's other connections. {@link #use} swaps
+ * the certificate for new connections without a restart, through the key manager rather than Vert.x's SSL options
+ * update, during which a connection arriving fails (Vert.x 4.5).
  */
 public final class WebhookServer implements AutoCloseable {
     public static final String PATH = "/inject";
     static final Set<String> TLS_VERSIONS = Set.of("TLSv1.2", "TLSv1.3");
     static final int MAX_CONCURRENT_STREAMS = 1000;
-    /** The largest body answered on the event loop; a pod this size takes about a millisecond to parse and inject. */
+    /** The largest body answered on the event loop; a pod this size takes a millisecond or two to parse and inject. */
     static final int INLINE_BODY_BYTES = 64 * 1024;
     private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
     private static final Logger log = LoggerFactory.getLogger(WebhookServer.class);
