@@ -121,8 +121,7 @@ public final class WebhookServer implements AutoCloseable {
 
     /** New connections get these credentials from now on; open ones keep theirs. */
     public void use(TlsCredentials next) {
-        keys.use(next);
-        credentials = next;
+        withCertificate(next);
         log.info("Serving certificate reloaded: {} valid until {}", next.leaf().getSubjectX500Principal().getName(), next.notAfter());
     }
 
