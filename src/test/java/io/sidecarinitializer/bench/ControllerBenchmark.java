@@ -968,7 +968,6 @@ public final class ControllerBenchmark {
                 """.formatted(serverUrl));
     }
 
-    /** The controller jar as its own JVM, configured like kubectl through a kubeconfig for the mock server. */
     /** A size field of /proc/PID/status ({@code VmRSS}, {@code VmHWM}, …) in KiB, or -1 when it has none. */
     static long statusKiB(long pid, String field) throws IOException {
         for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
@@ -979,6 +978,7 @@ public final class ControllerBenchmark {
         return -1;
     }
 
+    /** The controller jar as its own JVM, configured like kubectl through a kubeconfig for the mock server. */
     static final class ControllerProcess implements AutoCloseable {
         private final Process process;
         private final int port;
