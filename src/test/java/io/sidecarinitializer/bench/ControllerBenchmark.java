@@ -1144,12 +1144,8 @@ public final class ControllerBenchmark {
 
         @Override
         public void close() {
-            process.destroy();
             try {
-                if (!process.waitFor(20, TimeUnit.SECONDS)) {
-                    process.destroyForcibly();
-                    process.waitFor(10, TimeUnit.SECONDS);
-                }
+                stop(process, Duration.ofSeconds(20));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 process.destroyForcibly();
@@ -1158,6 +1154,16 @@ public final class ControllerBenchmark {
     }
 
     // ---------------------------------------------------------------- helpers
+
+    /** Stops a process as Kubernetes does: SIGTERM, then SIGKILL after {@code grace}; true when it exited on its own. */
+    static boolean stop(Process process, Duration grace) throws InterruptedException {
+        process.destroy();
+        if (process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+            return true;
+        }
+        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        return false;
+    }
 
     static double sum(String prometheusText, String metric) {
         double total = 0;

@@ -23,7 +23,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -157,9 +156,8 @@ public final class ImageClassList {
                                 HttpResponse.BodyHandlers.discarding());
                     }
                 } finally {
-                    webhook.destroy(); // SIGTERM: the graceful stop is on the list too
-                    if (!webhook.waitFor(30, TimeUnit.SECONDS)) {
-                        webhook.destroyForcibly();
+                    // SIGTERM: the graceful stop is on the list too
+                    if (!ControllerBenchmark.stop(webhook, Duration.ofSeconds(30))) {
                         throw new IllegalStateException("training: the webhook did not stop within 30 s; see " + work.resolve(run + ".log"));
                     }
                 }

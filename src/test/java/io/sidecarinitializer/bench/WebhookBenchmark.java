@@ -222,10 +222,7 @@ public final class WebhookBenchmark {
             }
         } finally {
             if (webhook != null) {
-                webhook.destroy();
-                if (!webhook.waitFor(15, TimeUnit.SECONDS)) {
-                    webhook.destroyForcibly();
-                }
+                ControllerBenchmark.stop(webhook, Duration.ofSeconds(15));
             }
             run(Map.of(), "bash", script.toString(), "stop", dir.toString());
             Files.deleteIfExists(jar);
@@ -347,10 +344,7 @@ public final class WebhookBenchmark {
             }
             return seconds;
         } finally {
-            webhook.destroy();
-            if (!webhook.waitFor(30, TimeUnit.SECONDS)) {
-                webhook.destroyForcibly().waitFor();
-            }
+            ControllerBenchmark.stop(webhook, Duration.ofSeconds(30));
         }
     }
 
